@@ -97,6 +97,15 @@ public sealed class PromptEvent
     /// <summary>priced | unpriced | partial.</summary>
     public string? PricingStatus { get; set; }
     public string? RateCardVersion { get; set; }
+
+    // ---- captured bodies (only with capture.bodies=true; never serialized into the envelope JSON) ----
+    /// <summary>Request body as received (decoded), bounded; set by the observer only when body capture is on.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public byte[]? CapturedRequestBody { get; set; }
+
+    /// <summary>Response body (decompressed), bounded; set by the observer only when body capture is on.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public byte[]? CapturedResponseBody { get; set; }
 }
 
 public static class UsageSources
