@@ -46,7 +46,8 @@ internal sealed class AnthropicUsageTap : UsageTap
             {
                 var reader = new Utf8JsonReader(data);
                 ReadEnvelope(ref reader, "delta"u8);
-                if (_output is not null)
+                // Final only with both halves: message_start's input side and message_delta's output.
+                if (_output is not null && _input is not null)
                 {
                     Normalise();
                 }
