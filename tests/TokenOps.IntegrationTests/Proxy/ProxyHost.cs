@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TokenOps.Proxy;
+using TokenOps.Proxy.Cache;
 using TokenOps.Proxy.Forwarding;
 
 namespace TokenOps.IntegrationTests.Proxy;
@@ -40,6 +41,8 @@ internal sealed class ProxyHost : IAsyncDisposable
 
     public ForwarderCounters Counters => _app.Services.GetRequiredService<ForwarderCounters>();
 
+    public IServiceProvider Services => _app.Services;
+
     public static ProxyOptions OptionsFor(Uri upstream) => new()
     {
         Upstreams = new Dictionary<string, Uri>
@@ -59,6 +62,7 @@ internal sealed class ProxyHost : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapGet("/healthz", (HttpContext c) => c.Response.WriteAsync("ok"));
+        app.MapTokenOpsCacheApi();
         app.MapTokenOpsProxy();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
