@@ -3,21 +3,22 @@ using System.Text.Json;
 namespace TokenOps.Insights.Budgets;
 
 /// <summary>One entry of <c>budgets[]</c> in the config.</summary>
+/// <remarks>Settable (not init) properties: source-generated JSON overwrites init-only properties missing from the input with default values, which would lose warn_at/critical_at defaults.</remarks>
 public sealed record BudgetConfig
 {
-    public string Name { get; init; } = "";
+    public string Name { get; set; } = "";
     /// <summary>daily | weekly (Monday-based) | monthly, in the local time zone.</summary>
-    public string Window { get; init; } = BudgetWindows.Monthly;
-    public decimal LimitUsd { get; init; }
-    public double WarnAt { get; init; } = 0.75;
-    public double CriticalAt { get; init; } = 0.95;
-    public string? Provider { get; init; }
+    public string Window { get; set; } = BudgetWindows.Monthly;
+    public decimal LimitUsd { get; set; }
+    public double WarnAt { get; set; } = 0.75;
+    public double CriticalAt { get; set; } = 0.95;
+    public string? Provider { get; set; }
     /// <summary>Matches the stored model exactly or by its rate-card row (so <c>gpt-4o</c> covers <c>gpt-4o-2024-08-06</c>).</summary>
-    public string? Model { get; init; }
-    public string? Workflow { get; init; }
-    public string? Agent { get; init; }
+    public string? Model { get; set; }
+    public string? Workflow { get; set; }
+    public string? Agent { get; set; }
     /// <summary>When true and exhausted, the proxy answers 429 for matching requests.</summary>
-    public bool Enforce { get; init; }
+    public bool Enforce { get; set; }
 
     /// <summary>Parses the config's <c>budgets</c> array (JSON text) and validates it; errors name the index and field.</summary>
     public static List<BudgetConfig>? ParseList(string json, List<string> errors)
