@@ -48,7 +48,9 @@ internal static class SpendRendering
                     cells.Add(g.Provider ?? "");
                 }
 
-                cells.AddRange([Num(gt.Requests), Num(gt.InputTokens), Num(gt.OutputTokens), Num(gt.CachedInputTokens), Usd(gt.CostUsd), Usd(gt.SavedUsd), Pct(g.Share)]);
+                // A group with no priced request has an unknown cost, not $0.
+                var cost = gt.UnpricedRequests > 0 && gt.UnpricedRequests == gt.Requests - gt.CacheHits && gt.CostUsd == 0 ? "unpriced" : Usd(gt.CostUsd);
+                cells.AddRange([Num(gt.Requests), Num(gt.InputTokens), Num(gt.OutputTokens), Num(gt.CachedInputTokens), cost, Usd(gt.SavedUsd), Pct(g.Share)]);
                 rows.Add([.. cells]);
             }
 
