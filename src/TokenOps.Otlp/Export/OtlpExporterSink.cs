@@ -156,7 +156,9 @@ public sealed class OtlpExporterSink : IEventSink, IAsyncDisposable
 
         try
         {
-            await _loop.WaitAsync(_options.FlushTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+            // Wall-clock on purpose (not the injected TimeProvider): this bounds how long the process takes to
+            // exit on SIGTERM, whatever clock drives the retry schedule.
+            await _loop.WaitAsync(_options.FlushTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
