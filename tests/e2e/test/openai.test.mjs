@@ -98,6 +98,7 @@ describe(`openai SDK ${OpenAI.VERSION ?? ''}`.trim(), () => {
     assert.equal(final.choices[0].message.content, FullText);
     assert.equal(final.choices[0].finish_reason, 'stop');
     assert.deepEqual(plain(final.usage), sent.usage);
+    assertChatForwarded();
   });
 
   test('Responses API (JSON) returns exactly what the upstream sent', async () => {
