@@ -128,7 +128,13 @@ export class Daemon {
     if (!this.#child) return null;
     if (this.exitCode === null && this.signal === null) {
       this.#child.kill('SIGTERM');
-      const timedOut = await Promise.race([this.#exited.then(() => false), sleep(timeoutMs).then(() => true)]);
+      // The timer must not outlive the race, or it keeps the test process alive for timeoutMs.
+      const timer = new AbortController();
+      const timedOut = await Promise.race([
+        this.#exited.then(() => false),
+        sleep(timeoutMs, true, { signal: timer.signal }).catch(() => false),
+      ]);
+      timer.abort();
       if (timedOut) {
         await this.kill();
         throw new Error(`tokenops did not exit within ${timeoutMs} ms of SIGTERM:\n${this.output}`);
