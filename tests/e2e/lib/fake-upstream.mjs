@@ -11,9 +11,13 @@
 //   POST /v1beta/models/{model}:streamGenerateContent[?alt=sse]  Gemini SSE (or a JSON array without alt=sse)
 //
 // Scenarios (setScenario): 'normal' | 'error500' | 'delayed' (SSE events `gapMs` apart, default 100)
-// | 'awkward' (the body written in tiny pieces that split events, lines and UTF-8 sequences).
+// | 'awkward' (the body written in tiny pieces that split events, lines and UTF-8 sequences)
+// | 'gzip' (Content-Encoding: gzip when the request accepts it; SSE flushed per event)
+// | 'stall' (headers never sent; the request is held until the client goes away).
+// Every response entry records `done` (fully sent) and `aborted` (the client/proxy went away first).
 
 import http from 'node:http';
+import zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as fx from './fixtures.mjs';
@@ -65,9 +69,9 @@ export class FakeUpstream {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** @param {'normal'|'error500'|'delayed'|'awkward'} name */
+  /** @param {'normal'|'error500'|'delayed'|'awkward'|'gzip'|'stall'} name */
   setScenario(name, { gapMs = 100 } = {}) {
-    if (!['normal', 'error500', 'delayed', 'awkward'].includes(name)) throw new Error(`unknown scenario ${name}`);
+    if (!['normal', 'error500', 'delayed', 'awkward', 'gzip', 'stall'].includes(name)) throw new Error(`unknown scenario ${name}`);
     this.#scenario = { name, gapMs };
   }
 
@@ -126,6 +130,13 @@ export class FakeUpstream {
 
     const seq = ++this.#seq;
     const meta = { request: requestIndex, provider: route.provider, operation: route.operation };
+    if (this.#scenario.name === 'stall') {
+      const entry = { ...meta, status: 0, stream: false, done: false, aborted: false, stalled: true };
+      this.responses.push(entry);
+      await new Promise((resolve) => res.once('close', resolve));
+      entry.aborted = true;
+      return;
+    }
     if (this.#scenario.name === 'error500') {
       const body =
         route.provider === 'openai' ? fx.openAiError500()
@@ -183,12 +194,17 @@ export class FakeUpstream {
   }
 
   async #sendJson(res, meta, status, body) {
-    const entry = { ...meta, status, stream: false, body, done: false };
+    const entry = { ...meta, status, stream: false, body, done: false, aborted: false };
     this.responses.push(entry);
-    const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+    trackAbort(res, entry);
+    let bytes = Buffer.from(JSON.stringify(body), 'utf8');
+    const gzip = this.#scenario.name === 'gzip' && acceptsGzip(this.requests[meta.request]);
+    if (gzip) bytes = zlib.gzipSync(bytes);
+    entry.encoding = gzip ? 'gzip' : 'identity';
     entry.headers = {
       'content-type': meta.provider === 'gemini' ? 'application/json; charset=UTF-8' : 'application/json',
       'content-length': String(bytes.length),
+      ...(gzip ? { 'content-encoding': 'gzip', vary: 'Accept-Encoding' } : {}),
       ...providerHeaders(meta.provider, this.#seq),
     };
     res.writeHead(status, entry.headers);
@@ -202,16 +218,35 @@ export class FakeUpstream {
   }
 
   async #sendSse(res, meta, events, dialect) {
-    const entry = { ...meta, status: 200, stream: true, events: [], done: false };
+    const entry = { ...meta, status: 200, stream: true, events: [], done: false, aborted: false };
     this.responses.push(entry);
+    trackAbort(res, entry);
+    const { name, gapMs } = this.#scenario;
+    const gzip = name === 'gzip' && acceptsGzip(this.requests[meta.request]);
+    entry.encoding = gzip ? 'gzip' : 'identity';
     entry.headers = {
       'content-type': dialect === 'gemini' ? 'text/event-stream' : 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
+      ...(gzip ? { 'content-encoding': 'gzip', vary: 'Accept-Encoding' } : {}),
       ...providerHeaders(meta.provider, this.#seq),
     };
     res.writeHead(200, entry.headers);
-    const { name, gapMs } = this.#scenario;
-    if (name === 'delayed') {
+    if (gzip) {
+      // One gzip stream over the whole body, sync-flushed after every event so each event can be
+      // decoded as soon as it arrives.
+      const gz = zlib.createGzip();
+      gz.on('data', (d) => res.write(d));
+      for (const ev of events) {
+        const sentAt = performance.now();
+        gz.write(encodeEvent(ev, dialect));
+        await new Promise((resolve) => gz.flush(zlib.constants.Z_SYNC_FLUSH, resolve));
+        entry.events.push({ ...ev, sentAt });
+      }
+      await new Promise((resolve) => {
+        gz.once('end', resolve);
+        gz.end();
+      });
+    } else if (name === 'delayed') {
       res.flushHeaders();
       for (const ev of events) {
         await sleep(gapMs);
@@ -257,6 +292,17 @@ async function writeAwkward(res, bytes) {
     await new Promise((resolve) => setImmediate(resolve));
     if (i % 16 === 0) await sleep(1);
   }
+}
+
+function trackAbort(res, entry) {
+  res.once('close', () => {
+    if (!res.writableFinished) entry.aborted = true;
+  });
+}
+
+function acceptsGzip(request) {
+  const ae = request?.headers['accept-encoding'];
+  return typeof ae === 'string' && /\bgzip\b/.test(ae);
 }
 
 function providerHeaders(provider, seq) {
