@@ -26,7 +26,13 @@ describe(`openai SDK ${OpenAI.VERSION ?? ''}`.trim(), () => {
       maxRetries: 0,
       timeout: 20_000,
       fetch: rec,
-      defaultHeaders: { [WorkflowHeader]: 'wf-e2e-openai' },
+      // All four attribution headers: the proxy consumes them, none may reach the upstream.
+      defaultHeaders: {
+        [WorkflowHeader]: 'wf-e2e-openai',
+        'X-TokenOps-Agent-Id': 'agent-e2e',
+        'X-TokenOps-Session-Id': 'session-e2e',
+        'X-TokenOps-User-Id': 'user-e2e',
+      },
     });
   });
 

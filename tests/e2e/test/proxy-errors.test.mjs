@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { ApiError, GoogleGenAI } from '@google/genai';
@@ -77,7 +78,10 @@ describe('proxy errors in the provider shapes', { skip: Direct && 'E2E_DIRECT=1:
   test('stalled upstream: the proxy gave up on the upstream request (the fake saw it go away)', async () => {
     const entries = stalled.fake.responses;
     assert.ok(entries.length >= 3, `expected the three stalled calls at the fake, saw ${entries.length}`);
-    assert.ok(entries.every((e) => e.stalled && e.aborted), 'every stalled upstream request was abandoned by the proxy');
+    // The proxy answers 504 first and tears the upstream connection down right after: allow it a moment.
+    const deadline = Date.now() + 3_000;
+    while (!entries.every((e) => e.aborted) && Date.now() < deadline) await sleep(20);
+    assert.ok(entries.every((e) => e.stalled && e.aborted), 'every stalled upstream request was abandoned by the proxy within 3 s');
   });
 
   test('unknown prefix → JSON 404 from the proxy, nothing forwarded', async () => {
