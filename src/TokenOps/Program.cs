@@ -1,19 +1,33 @@
-using Microsoft.Data.Sqlite;
+using ConsoleAppFramework;
+using TokenOps.Cli;
+using TokenOps.Daemon;
 
 namespace TokenOps;
 
 internal static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        SQLitePCL.Batteries_V2.Init();
-        using var c = new SqliteConnection("Data Source=:memory:");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "select sqlite_version()";
-        Console.WriteLine("sqlite " + cmd.ExecuteScalar());
-        var app = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder(args);
-        _ = app;
-        return 0;
+        ConsoleApp.Version = BuildInfo.Describe();
+
+        // ConsoleAppFramework abandons a command this long after SIGINT/SIGTERM; give `start` its whole
+        // graceful-shutdown deadline first.
+        ConsoleApp.Timeout = DaemonHost.DefaultShutdownTimeout + TimeSpan.FromSeconds(5);
+
+        var app = ConsoleApp.Create();
+        app.Add<DaemonCommands>();
+        app.Add<VersionCommands>();
+        app.Add<ConfigCommands>("config");
+
+        // ConsoleAppFramework answers an unknown command with help and exit code 0; scripts deserve a failure.
+        if (CommandCatalog.FindUnknownCommand(args) is { } unknown)
+        {
+            await Console.Error.WriteLineAsync($"tokenops: unknown command \"{unknown}\" (see the list of commands below)");
+            await app.RunAsync(["--help"]);
+            return CliExitCodes.Usage;
+        }
+
+        await app.RunAsync(args);
+        return Environment.ExitCode;
     }
 }

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using TokenOps.Configuration;
+using ZLogger;
+using ZLogger.Formatters;
+
+namespace TokenOps.Logging;
+
+/// <summary>
+/// ZLogger to stderr. stdout belongs to CLI output and to the MCP protocol, so every level goes to
+/// stderr (<c>LogToStandardErrorThreshold = Trace</c>).
+/// </summary>
+internal static class TokenOpsLogging
+{
+    /// <summary>
+    /// Reflection JSON is off, and ZLogger's JSON formatter silently DROPS a line whose structured
+    /// arguments it cannot serialize. These options carry the source-generated metadata for every
+    /// argument type we log (see <see cref="LogJsonContext"/>; a test logs each of them in JSON).
+    /// </summary>
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        TypeInfoResolver = LogJsonContext.Default,
+    };
+
+    public static void Configure(ILoggingBuilder logging, LogConfig config)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(config.Level);
+
+        // ASP.NET Core's own per-request chatter is noise next to our one line per request.
+        logging.AddFilter("Microsoft.AspNetCore", config.Level > LogLevel.Warning ? config.Level : LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting", config.Level > LogLevel.Warning ? config.Level : LogLevel.Warning);
+        logging.AddZLoggerConsole(options =>
+        {
+            options.LogToStandardErrorThreshold = LogLevel.Trace;
+            ApplyFormat(options, config.Format);
+        });
+    }
+
+    public static void ApplyFormat(ZLoggerOptions options, LogFormat format)
+    {
+        if (format == LogFormat.Json)
+        {
+            options.UseJsonFormatter(formatter =>
+            {
+                formatter.JsonSerializerOptions = JsonOptions;
+                formatter.KeyNameMutator = KeyNameMutator.LastMemberNameLowerFirstCharacter;
+            });
+        }
+        else
+        {
+            options.UsePlainTextFormatter(formatter =>
+            {
+                formatter.SetPrefixFormatter($"{0:local-longdate} {1:short} {2}: ", static (in MessageTemplate template, in LogInfo info) =>
+                    template.Format(info.Timestamp, info.LogLevel, info.Category));
+            });
+        }
+    }
+}
+
+/// <summary>Every type passed as a structured log argument in TokenOps.</summary>
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(double))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(TimeSpan))]
+[JsonSerializable(typeof(DateTimeOffset))]
+[JsonSerializable(typeof(Uri))]
+[JsonSerializable(typeof(int?))]
+[JsonSerializable(typeof(long?))]
+internal sealed partial class LogJsonContext : JsonSerializerContext;
