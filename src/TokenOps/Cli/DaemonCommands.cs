@@ -132,6 +132,9 @@ internal sealed class DaemonCommands
         var config = host.Config;
         var baseUrl = host.BaseAddress.ToString().TrimEnd('/');
         Console.Out.WriteLine($"tokenops {BuildInfo.Version} listening on {baseUrl}");
+        Console.Out.WriteLine($"  OPENAI_BASE_URL={baseUrl}/openai/v1");
+        Console.Out.WriteLine($"  ANTHROPIC_BASE_URL={baseUrl}/anthropic");
+        Console.Out.WriteLine($"  Gemini: httpOptions.baseUrl = {baseUrl}/gemini");
         if (!config.Storage.Enabled)
         {
             // Printed once per start: the store is opt-in (privacy first), so say how to opt in.

@@ -119,7 +119,7 @@ internal static class ConfigLoader
         }
 
         ReadOnlySpan<byte> json = bytes;
-        if (json.StartsWith("\xEF\xBB\xBF"u8))
+        if (json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
             json = json[3..];
         }

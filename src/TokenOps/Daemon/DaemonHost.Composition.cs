@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using TokenOps.Configuration;
+using TokenOps.Proxy;
 
 namespace TokenOps.Daemon;
 
@@ -48,16 +49,30 @@ internal sealed partial class DaemonHost
         _ = config;
     }
 
-    /// <summary>Merge point [A]: the forwarder's services (<c>services.AddTokenOpsProxy(options)</c>).</summary>
+    /// <summary>
+    /// [A] The forwarder: upstreams from <c>providers.*.url</c>, timeouts from <c>timeouts.*</c>. It picks up
+    /// the publisher, observer factory, cost stamper and pre-forward interceptors (cache, optimizer)
+    /// registered above from DI; without them it runs in forwarding-only mode.
+    /// </summary>
     private static void ComposeProxy(IServiceCollection services, TokenOpsConfig config)
     {
-        _ = services;
-        _ = config;
+        services.AddTokenOpsProxy(CreateProxyOptions(config));
+        services.AddSingleton<IDaemonCounterSource, ProxyCounterSource>();
     }
 
-    /// <summary>Merge point [A]: the provider routes (<c>endpoints.MapTokenOpsProxy()</c>).</summary>
-    private static void MapProxy(WebApplication app)
+    /// <summary>[A] The provider routes /openai, /anthropic, /gemini and the JSON 404 for anything unmatched.</summary>
+    private static void MapProxy(WebApplication app) => app.MapTokenOpsProxy();
+
+    internal static ProxyOptions CreateProxyOptions(TokenOpsConfig config) => new()
     {
-        _ = app;
-    }
+        Upstreams = new Dictionary<string, Uri>(StringComparer.Ordinal)
+        {
+            ["openai"] = config.Providers.OpenAI,
+            ["anthropic"] = config.Providers.Anthropic,
+            ["gemini"] = config.Providers.Gemini,
+        },
+        ConnectTimeout = config.Timeouts.Connect,
+        FirstByteTimeout = config.Timeouts.FirstByte,
+        IdleTimeout = config.Timeouts.Idle,
+    };
 }

@@ -35,6 +35,6 @@ internal sealed partial class RequestLog(RequestDelegate next, ILogger<RequestLo
         }
     }
 
-    [ZLoggerMessage(LogLevel.Debug, "{method} {path} {status} {elapsedMs:0.0}ms aborted={aborted}")]
+    [ZLoggerMessage(LogLevel.Debug, "{method} {path} {status} {elapsedMs:0.0}ms aborted={aborted}", JsonSerializerContext = typeof(Logging.LogJsonContext))]
     private static partial void LogRequest(ILogger logger, string method, string path, int status, double elapsedMs, bool aborted);
 }

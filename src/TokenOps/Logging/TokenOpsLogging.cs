@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using TokenOps.Configuration;
 using ZLogger;
 using ZLogger.Formatters;
+using ZLogger.Providers;
 
 namespace TokenOps.Logging;
 
@@ -31,11 +32,13 @@ internal static class TokenOpsLogging
         // ASP.NET Core's own per-request chatter is noise next to our one line per request.
         logging.AddFilter("Microsoft.AspNetCore", config.Level > LogLevel.Warning ? config.Level : LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting", config.Level > LogLevel.Warning ? config.Level : LogLevel.Warning);
-        logging.AddZLoggerConsole(options =>
-        {
-            options.LogToStandardErrorThreshold = LogLevel.Trace;
-            ApplyFormat(options, config.Format);
-        });
+        logging.AddZLoggerConsole(options => ConfigureConsole(options, config.Format));
+    }
+
+    public static void ConfigureConsole(ZLoggerConsoleOptions options, LogFormat format)
+    {
+        options.LogToStandardErrorThreshold = LogLevel.Trace;
+        ApplyFormat(options, format);
     }
 
     public static void ApplyFormat(ZLoggerOptions options, LogFormat format)
@@ -59,7 +62,11 @@ internal static class TokenOpsLogging
     }
 }
 
-/// <summary>Every type passed as a structured log argument in TokenOps.</summary>
+/// <summary>
+/// Every type passed as a structured log argument in TokenOps. Interpolated <c>ZLog*</c> calls reach it
+/// through the formatter's options; <c>[ZLoggerMessage]</c> methods must name it themselves
+/// (<c>JsonSerializerContext = typeof(LogJsonContext)</c>), or their JSON lines are dropped.
+/// </summary>
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(long))]

@@ -1,0 +1,240 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TokenOps.Configuration;
+using TokenOps.Daemon;
+using TokenOps.Logging;
+using ZLogger;
+
+namespace TokenOps.Tests.Daemon;
+
+public sealed class DaemonHostTests : IDisposable
+{
+    private readonly TempHome _home = new();
+
+    public void Dispose() => _home.Dispose();
+
+    private TokenOpsConfig Config(string? openAiUpstream = null)
+    {
+        var config = TokenOpsConfig.CreateDefault(_home.Path) with { Listen = "127.0.0.1:0" };
+        return openAiUpstream is null ? config : config with { Providers = config.Providers with { OpenAI = new Uri(openAiUpstream) } };
+    }
+
+    private static async Task<DaemonHost> StartAsync(TokenOpsConfig config, DaemonHostOptions? options = null)
+    {
+        var host = await DaemonHost.BuildAsync(config, options ?? new DaemonHostOptions { ConfigureLogging = static _ => { } });
+        await host.StartAsync();
+        return host;
+    }
+
+    private static HttpClient Client(DaemonHost host) => new(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = host.BaseAddress };
+
+    [Fact]
+    public async Task StartAsync_PortZero_BindsRealPortAndServesHealthz()
+    {
+        await using var host = await StartAsync(Config());
+        using var client = Client(host);
+
+        using var response = await client.GetAsync("/healthz");
+
+        Assert.NotEqual(0, host.Port);
+        Assert.Equal(new Uri($"http://127.0.0.1:{host.Port}/"), host.BaseAddress);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        Assert.False(response.Headers.Contains("Server"));
+    }
+
+    [Fact]
+    public async Task Version_Json_SourceGeneratedSnakeCase()
+    {
+        await using var host = await StartAsync(Config());
+        using var client = Client(host);
+
+        using var response = await client.GetAsync("/version");
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal("tokenops", document.RootElement.GetProperty("name").GetString());
+        Assert.Equal(BuildInfo.Version, document.RootElement.GetProperty("version").GetString());
+        Assert.Contains(".NET", document.RootElement.GetProperty("runtime").GetString());
+        Assert.True(document.RootElement.TryGetProperty("commit", out _));
+    }
+
+    [Fact]
+    public async Task Readyz_CountersFromEverySource_AndStorageState()
+    {
+        var options = new DaemonHostOptions
+        {
+            ConfigureLogging = static _ => { },
+            ConfigureServices = static services => services.AddSingleton<IDaemonCounterSource>(new FixedCounters("test.widgets", 42)),
+        };
+        await using var host = await StartAsync(Config() with { Storage = new StorageConfig { Enabled = true, Path = "/tmp/s.db" } }, options);
+        using var client = Client(host);
+
+        using var response = await client.GetAsync("/readyz");
+        var ready = JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), DaemonJsonContext.Default.ReadyResponse)!;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ready", ready.Status);
+        Assert.Equal($"127.0.0.1:{host.Port}", ready.Listen);
+        Assert.True(ready.Storage.Enabled);
+        Assert.Equal("/tmp/s.db", ready.Storage.Path);
+        Assert.Equal(42, ready.Counters["test.widgets"]);
+        Assert.Equal(0, ready.Counters["proxy.requests"]);
+        Assert.True(ready.UptimeMs >= 0);
+    }
+
+    [Fact]
+    public async Task Proxy_Wired_ForwardsToConfiguredUpstreamAndCounts()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var host = await StartAsync(Config(upstream.Url));
+        using var client = Client(host);
+
+        using var response = await client.PostAsync("/openai/v1/chat/completions?x=1", new StringContent("{\"model\":\"gpt-4o\"}", Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        using var ready = JsonDocument.Parse(await client.GetStringAsync("/readyz"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("POST /v1/chat/completions?x=1 {\"model\":\"gpt-4o\"}", body);
+        Assert.Equal(1, ready.RootElement.GetProperty("counters").GetProperty("proxy.requests").GetInt64());
+    }
+
+    [Fact]
+    public async Task UnknownPath_Json404()
+    {
+        await using var host = await StartAsync(Config());
+        using var client = Client(host);
+
+        using var response = await client.GetAsync("/mistral/v1/models");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.StartsWith("application/json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task RequestLog_Debug_OneLineWithoutQueryOrHeaders()
+    {
+        var stream = new MemoryStream();
+        var options = new DaemonHostOptions
+        {
+            ConfigureLogging = logging =>
+            {
+                logging.SetMinimumLevel(LogLevel.Debug);
+                logging.AddZLoggerStream(stream, o => TokenOpsLogging.ApplyFormat(o, LogFormat.Json));
+            },
+        };
+        var host = await StartAsync(Config(), options);
+        using (var client = Client(host))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz?key=AIza-secret-key");
+            request.Headers.Add("x-api-key", "sk-ant-secret");
+            using var response = await client.SendAsync(request);
+        }
+
+        await host.DisposeAsync();
+        var lines = Encoding.UTF8.GetString(stream.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(static l => l.Contains("/healthz", StringComparison.Ordinal) && l.Contains("RequestLog", StringComparison.Ordinal)).ToArray();
+
+        var line = Assert.Single(lines);
+        Assert.DoesNotContain("AIza-secret-key", line);
+        Assert.DoesNotContain("sk-ant-secret", line);
+        using var document = JsonDocument.Parse(line);
+        Assert.Equal("GET", document.RootElement.GetProperty("method").GetString());
+        Assert.Equal("/healthz", document.RootElement.GetProperty("path").GetString());
+        Assert.Equal(200, document.RootElement.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Build_KestrelOptions_NoDelayNoBodyLimitNoServerHeader()
+    {
+        await using var host = await DaemonHost.BuildAsync(Config(), new DaemonHostOptions { ConfigureLogging = static _ => { }, ShutdownTimeout = TimeSpan.FromSeconds(3) });
+
+        Assert.True(host.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.NoDelay);
+        var kestrel = host.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value;
+        Assert.False(kestrel.AddServerHeader);
+        Assert.Null(kestrel.Limits.MaxRequestBodySize);
+        Assert.Equal(TimeSpan.FromSeconds(3), host.Services.GetRequiredService<IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value.ShutdownTimeout);
+    }
+
+    [Fact]
+    public async Task StopAsync_ClosesListener()
+    {
+        var host = await StartAsync(Config());
+        var port = host.Port;
+
+        await host.StopAsync();
+        await host.DisposeAsync();
+
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await Assert.ThrowsAsync<SocketException>(async () => await socket.ConnectAsync(IPAddress.Loopback, port));
+    }
+
+    [Fact]
+    public void CreateProxyOptions_FromConfig_UpstreamsAndTimeouts()
+    {
+        var config = Config("http://127.0.0.1:9/base") with { Timeouts = new TimeoutsConfig { Connect = TimeSpan.FromSeconds(1), FirstByte = TimeSpan.FromSeconds(2), Idle = TimeSpan.FromSeconds(3) } };
+
+        var options = DaemonHost.CreateProxyOptions(config);
+
+        Assert.Equal(new Uri("http://127.0.0.1:9/base"), options.Upstreams["openai"]);
+        Assert.Equal(config.Providers.Anthropic, options.Upstreams["anthropic"]);
+        Assert.Equal(config.Providers.Gemini, options.Upstreams["gemini"]);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.FirstByteTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.IdleTimeout);
+    }
+
+    [Theory]
+    [InlineData("UpstreamConnectFailed", "upstream_connect_failed")]
+    [InlineData("NoRoute", "no_route")]
+    public void ProxyCounterSource_SnakeCase(string name, string expected)
+    {
+        Assert.Equal(expected, ProxyCounterSource.SnakeCase(name));
+    }
+
+    private sealed class FixedCounters(string name, long value) : IDaemonCounterSource
+    {
+        public void WriteCounters(IDictionary<string, long> counters) => counters[name] = value;
+    }
+
+    /// <summary>Echoes method, path+query and body, so the test sees exactly what went upstream.</summary>
+    private sealed class FakeUpstream : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private FakeUpstream(WebApplication app, string url)
+        {
+            _app = app;
+            Url = url;
+        }
+
+        public string Url { get; }
+
+        public static async Task<FakeUpstream> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(static k => k.Listen(IPAddress.Loopback, 0));
+            var app = builder.Build();
+            app.Run(static async context =>
+            {
+                using var reader = new StreamReader(context.Request.Body);
+                var body = await reader.ReadToEndAsync();
+                await context.Response.WriteAsync($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} {body}");
+            });
+            await app.StartAsync();
+            return new FakeUpstream(app, app.Urls.First());
+        }
+
+        public ValueTask DisposeAsync() => _app.DisposeAsync();
+    }
+}
