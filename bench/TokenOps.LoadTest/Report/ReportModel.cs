@@ -247,6 +247,10 @@ internal sealed class GateThresholds
 
     public int MinRounds { get; init; } = 3;
 
+    /// <summary>Noise guard: when direct's own median p99 exceeds this (ms), the machine is too loaded for an
+    /// absolute sub-millisecond verdict; the absolute check is reported inconclusive and the ratio check decides.</summary>
+    public double? NoiseGuardDirectP99Ms { get; init; }
+
     public string? Note { get; init; }
 }
 
