@@ -138,11 +138,12 @@ public sealed partial class CliProcessTests : IDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await process.WaitForExitAsync(timeout.Token);
 
-            Assert.Equal(0, process.ExitCode);
             var output = await rest;
+            var errors = await stderr;
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}; stdout: {output}; stderr: {errors}");
             Assert.Contains("Event store is off", output);
             Assert.Contains("OPENAI_BASE_URL=http://127.0.0.1:" + port + "/openai/v1", output);
-            Assert.DoesNotContain("Exception", await stderr);
+            Assert.DoesNotContain("Exception", errors);
         }
         finally
         {
