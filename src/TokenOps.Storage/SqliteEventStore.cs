@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using TokenOps.Core.Bus;
 using TokenOps.Storage.Migrations;
 using TokenOps.Storage.Queries;
 
@@ -78,7 +77,7 @@ public sealed class SqliteEventStore : IDisposable
     }
 
     /// <summary>A bus sink writing into this store: one transaction per batch. Dispose it after the bus stopped.</summary>
-    public IEventSink CreateSink() => new SqliteEventSink(this);
+    internal SqliteEventSink CreateSink() => new(this);
 
     /// <summary>Queries over this store on a read-only connection.</summary>
     public EventQueries OpenQueries() => EventQueries.OpenReadOnly(Path, Options.BusyTimeout);

@@ -14,7 +14,7 @@ public sealed class BusToStoreTests
         const int perProducer = 1500;
         using var temp = new TestStore();
         using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
-        var sink = (SqliteEventSink)store.CreateSink();
+        var sink = store.CreateSink();
         var bus = new EventBus([sink], new EventBusOptions { Capacity = 8192, MaxBatchSize = 256 });
         bus.Start();
         var start = new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero);
@@ -49,7 +49,7 @@ public sealed class BusToStoreTests
     {
         using var temp = new TestStore();
         using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
-        var sink = (SqliteEventSink)store.CreateSink();
+        var sink = store.CreateSink();
         var errors = new List<string>();
         var bus = new EventBus([sink], onSinkError: (name, ex) => { lock (errors) { errors.Add(name + ": " + ex.GetType().Name); } });
         bus.Start();

@@ -13,7 +13,7 @@ public sealed class SqliteEventSinkTests
     {
         using var temp = new TestStore();
         using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
-        using var sink = (SqliteEventSink)store.CreateSink();
+        using var sink = store.CreateSink();
         var batch = new Envelope[200];
         for (var i = 0; i < batch.Length; i++)
         {
@@ -35,7 +35,7 @@ public sealed class SqliteEventSinkTests
     {
         using var temp = new TestStore();
         using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
-        using var sink = (SqliteEventSink)store.CreateSink();
+        using var sink = store.CreateSink();
         var expected = FullPrompt();
 
         TestStore.Write(sink, expected);
@@ -58,7 +58,7 @@ public sealed class SqliteEventSinkTests
     {
         using var temp = new TestStore();
         using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
-        using var sink = (SqliteEventSink)store.CreateSink();
+        using var sink = store.CreateSink();
         var onlyRequest = TestStore.Prompt(Now, model: "gpt-4o");
         var withResponse = TestStore.Prompt(Now.AddSeconds(1), model: "gpt-4o");
         withResponse.Prompt!.ResponseModel = "gpt-4o-2024-08-06";
@@ -75,7 +75,7 @@ public sealed class SqliteEventSinkTests
     {
         using var temp = new TestStore();
         using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
-        using var sink = (SqliteEventSink)store.CreateSink();
+        using var sink = store.CreateSink();
         var workflow = Envelope.ForWorkflow(new WorkflowEvent { WorkflowId = "wf-9", State = WorkflowStates.Completed, StepCount = 4, CostUsd = 0.25m, FirstTimestamp = Now, LastTimestamp = Now }, Now);
         var coaching = Envelope.ForCoaching(new CoachingEvent { Kind = "oversized_model", Severity = CoachingSeverities.Warning, Summary = "s", EvidenceEventIds = ["a", "b"] }, Now.AddMinutes(1));
         var unknown = new Envelope { Type = "future_type", Timestamp = Now };
@@ -100,7 +100,7 @@ public sealed class SqliteEventSinkTests
     {
         using var temp = new TestStore();
         using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
-        using var sink = (SqliteEventSink)store.CreateSink();
+        using var sink = store.CreateSink();
         TestStore.Write(sink, TestStore.Prompt(Now));
         Assert.True(new FileInfo(temp.DbPath + "-wal").Length > 0);
 

@@ -141,7 +141,7 @@ public sealed class SqliteEventStoreTests
         var time = new ManualTimeProvider(Now);
         using (var seed = SqliteEventStore.Open(temp.Options(retentionDays: 0), time))
         {
-            using var sink = (SqliteEventSink)seed.CreateSink();
+            using var sink = seed.CreateSink();
             TestStore.Write(sink,
                 TestStore.Prompt(Now.AddDays(-120)),
                 TestStore.Prompt(Now.AddDays(-91)),
@@ -171,7 +171,7 @@ public sealed class SqliteEventStoreTests
         using var temp = new TestStore();
         var time = new ManualTimeProvider(Now);
         using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0), time);
-        using var sink = (SqliteEventSink)store.CreateSink();
+        using var sink = store.CreateSink();
         TestStore.Write(sink, TestStore.Prompt(Now.AddYears(-5)));
 
         Assert.Equal(0, store.ApplyRetention());

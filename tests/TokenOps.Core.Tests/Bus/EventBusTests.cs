@@ -260,6 +260,25 @@ public sealed class EventBusTests
     }
 
     [Fact]
+    public async Task TryPublish_OneAtATimeSoTheConsumerSleepsBetween_NoWakeUpIsLost()
+    {
+        var sink = new RecordingSink();
+        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 4 });
+        bus.Start();
+
+        // Each publish lands on a consumer that went (or is going) to sleep; a lost wake-up hangs here.
+        for (var i = 1; i <= 3000; i++)
+        {
+            var arrived = sink.WaitForCountAsync(i);
+            Assert.True(bus.TryPublish(NewEvent(0, i)));
+            await arrived.WaitAsync(Failsafe);
+        }
+
+        Assert.True(await bus.StopAsync(Failsafe));
+        Assert.Equal(3000, bus.GetCounters().Sinks[0].Delivered);
+    }
+
+    [Fact]
     public async Task TryPublish_NoSinks_AcceptsAndCounts()
     {
         await using var bus = new EventBus([]);
@@ -292,6 +311,22 @@ public sealed class EventBusTests
         Assert.Equal(0, allocated);
         Assert.True(await bus.StopAsync(Failsafe));
         Assert.Equal(bus.GetCounters().Published, sink.Count);
+    }
+
+    [Fact]
+    public async Task GetCounters_SerializedForReadyz_UsesSnakeCaseSourceGeneratedJson()
+    {
+        var sink = new RecordingSink("sqlite") { ThrowOnBatch = 1 };
+        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 16 });
+        bus.Start();
+        Assert.True(bus.TryPublish(NewEvent(0, 0)));
+        Assert.True(await bus.StopAsync(Failsafe));
+
+        var json = System.Text.Json.JsonSerializer.Serialize(bus.GetCounters(), TokenOps.Core.Json.CoreJsonContext.Default.BusCounters);
+
+        Assert.Equal(
+            "{\"published\":1,\"dropped\":0,\"capacity\":16,\"sinks\":[{\"name\":\"sqlite\",\"enqueued\":1,\"dropped\":0,\"delivered\":0,\"failed\":1,\"pending\":0,\"batches\":0,\"errors\":1,\"last_error\":\"sink failure on batch 1\"}]}",
+            json);
     }
 
     private sealed class CountingSink : IEventSink

@@ -11,7 +11,7 @@ public sealed class EventQueriesTests
     {
         var temp = new TestStore();
         var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
-        using var sink = (SqliteEventSink)store.CreateSink();
+        using var sink = store.CreateSink();
         TestStore.Write(sink,
             TestStore.Prompt(Now.AddHours(-30), Providers.OpenAI, "gpt-4o", "wf-a", input: 1),
             TestStore.Prompt(Now.AddHours(-5), Providers.OpenAI, "gpt-4o-mini", "wf-a", input: 2),
@@ -96,7 +96,7 @@ public sealed class EventQueriesTests
     {
         using var temp = new TestStore();
         using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
-        using var sink = (SqliteEventSink)store.CreateSink();
+        using var sink = store.CreateSink();
         TestStore.Write(sink, TestStore.Prompt(Now));
 
         using var reader = EventQueries.OpenReadOnly(temp.DbPath);
@@ -114,7 +114,7 @@ public sealed class EventQueriesTests
     {
         using var temp = new TestStore();
         using (var store = SqliteEventStore.Open(temp.Options(retentionDays: 0)))
-        using (var sink = (SqliteEventSink)store.CreateSink())
+        using (var sink = store.CreateSink())
         {
             TestStore.Write(sink, TestStore.Prompt(Now));
         }

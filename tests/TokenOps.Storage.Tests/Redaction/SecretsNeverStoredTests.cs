@@ -24,7 +24,7 @@ public sealed class SecretsNeverStoredTests
     {
         using var temp = new TestStore();
         using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
-        var sink = (SqliteEventSink)store.CreateSink();
+        var sink = store.CreateSink();
         var now = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
         var prompt = TestStore.Prompt(now);
