@@ -47,6 +47,7 @@ public sealed class SqliteEventStore : IDisposable
     public static SqliteEventStore Open(StoreOptions options, TimeProvider? timeProvider = null, Action<Exception>? onBackgroundError = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.RetentionInterval, TimeSpan.Zero, nameof(options));
         var path = StorePaths.Expand(options.Path);
         var time = timeProvider ?? TimeProvider.System;
         try
