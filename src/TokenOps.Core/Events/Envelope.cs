@@ -1,12 +1,28 @@
+using System.Text.Json.Serialization;
+using TokenOps.Core.Json;
+
 namespace TokenOps.Core.Events;
 
 /// <summary>
 /// The unit on the bus and in the store: <c>{ id (UUIDv7), schema_version, type, timestamp, source, attributes, payload }</c>.
-/// Exactly one payload property is set, matching <see cref="Type"/>.
+/// Exactly one payload property is set, matching <see cref="Type"/>; on the wire it is the single
+/// <c>payload</c> object (see <see cref="EnvelopeJsonConverter"/>).
 /// </summary>
+/// <remarks>
+/// Schema version bump rule (semver, also in docs/events.md):
+/// <list type="bullet">
+/// <item>patch: documentation only, the JSON does not change;</item>
+/// <item>minor: additive, optional fields (or a new event type) that old readers may ignore;</item>
+/// <item>major: a field renamed or removed, a type changed, or the meaning of a value changed.</item>
+/// </list>
+/// Readers accept every envelope with the same major version and ignore fields they do not know;
+/// a different major is rejected with a clear error instead of being misread.
+/// </remarks>
+[JsonConverter(typeof(EnvelopeJsonConverter))]
 public sealed class Envelope
 {
     public const string CurrentSchemaVersion = "1.0.0";
+    public const int CurrentSchemaMajor = 1;
 
     public string Id { get; init; } = Guid.CreateVersion7().ToString();
     public string SchemaVersion { get; init; } = CurrentSchemaVersion;
@@ -18,6 +34,9 @@ public sealed class Envelope
     public Dictionary<string, string>? Attributes { get; init; }
 
     public PromptEvent? Prompt { get; init; }
+    public OptimizationEvent? Optimization { get; init; }
+    public WorkflowEvent? Workflow { get; init; }
+    public CoachingEvent? Coaching { get; init; }
 
     public static Envelope ForPrompt(PromptEvent prompt, string source = EventSources.Proxy) => new()
     {
@@ -26,6 +45,43 @@ public sealed class Envelope
         Source = source,
         Prompt = prompt,
     };
+
+    public static Envelope ForOptimization(OptimizationEvent optimization, DateTimeOffset timestamp, string source = EventSources.Proxy) => new()
+    {
+        Type = EventTypes.Optimization,
+        Timestamp = timestamp,
+        Source = source,
+        Optimization = optimization,
+    };
+
+    public static Envelope ForWorkflow(WorkflowEvent workflow, DateTimeOffset timestamp, string source = EventSources.Daemon) => new()
+    {
+        Type = EventTypes.Workflow,
+        Timestamp = timestamp,
+        Source = source,
+        Workflow = workflow,
+    };
+
+    public static Envelope ForCoaching(CoachingEvent coaching, DateTimeOffset timestamp, string source = EventSources.Daemon) => new()
+    {
+        Type = EventTypes.Coaching,
+        Timestamp = timestamp,
+        Source = source,
+        Coaching = coaching,
+    };
+
+    /// <summary>Major component of a semver string ("1.2.0" → 1); -1 when it cannot be parsed.</summary>
+    public static int ParseMajor(string? schemaVersion)
+    {
+        if (string.IsNullOrEmpty(schemaVersion))
+        {
+            return -1;
+        }
+
+        var dot = schemaVersion.IndexOf('.', StringComparison.Ordinal);
+        var head = dot < 0 ? schemaVersion.AsSpan() : schemaVersion.AsSpan(0, dot);
+        return int.TryParse(head, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var major) ? major : -1;
+    }
 }
 
 public static class EventTypes

@@ -68,7 +68,9 @@ public sealed class PromptEvent
     public long? OutputTokens { get; set; }
     public long? CachedInputTokens { get; set; }
     public long? CacheWriteInputTokens { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyName("cache_write_5m_input_tokens")]
     public long? CacheWrite5mInputTokens { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyName("cache_write_1h_input_tokens")]
     public long? CacheWrite1hInputTokens { get; set; }
     public long? ReasoningTokens { get; set; }
     /// <summary>provider | estimated | unavailable.</summary>

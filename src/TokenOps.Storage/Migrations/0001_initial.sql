@@ -80,3 +80,6 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS ix_events_type_ts ON events(type, ts_ms);
 CREATE INDEX IF NOT EXISTS ix_events_workflow ON events(workflow_id, ts_ms) WHERE workflow_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_events_ts ON events(ts_ms);
+CREATE INDEX IF NOT EXISTS ix_events_agent ON events(agent_id, ts_ms) WHERE agent_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_events_session ON events(session_id, ts_ms) WHERE session_id IS NOT NULL;

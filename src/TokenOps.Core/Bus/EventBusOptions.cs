@@ -1,0 +1,17 @@
+namespace TokenOps.Core.Bus;
+
+/// <summary>Bus sizing. Memory bound: Sinks × (Capacity + MaxBatchSize) envelope references.</summary>
+internal sealed record EventBusOptions
+{
+    /// <summary>Slots per sink ring; a power of two.</summary>
+    public int Capacity { get; init; } = 8192;
+
+    /// <summary>Most envelopes handed to one WriteBatchAsync call (one SQLite transaction).</summary>
+    public int MaxBatchSize { get; init; } = 256;
+
+    /// <summary>How long shutdown waits for the sinks to drain and flush before cancelling them.</summary>
+    public TimeSpan DrainDeadline { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After the deadline, how long to wait for sinks to honour cancellation before giving up on them.</summary>
+    public TimeSpan AbortGrace { get; init; } = TimeSpan.FromSeconds(1);
+}

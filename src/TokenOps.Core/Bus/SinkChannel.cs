@@ -1,0 +1,222 @@
+using System.Collections;
+using System.Runtime.CompilerServices;
+using TokenOps.Core.Events;
+
+namespace TokenOps.Core.Bus;
+
+/// <summary>
+/// One sink, its own ring and its own consumer loop. The loop takes whatever is published (up to
+/// MaxBatchSize) and hands it to the sink as one batch — it never waits to fill a batch, so under light
+/// load a batch is one event and the publish→commit latency is one sink call.
+/// </summary>
+internal sealed class SinkChannel
+{
+    private readonly IEventSink _sink;
+    private readonly RingBuffer<Envelope> _ring;
+    private readonly Envelope[] _batch;
+    private readonly BatchView _batchView;
+    private readonly AsyncSignal _signal = new();
+    private readonly Action<string, Exception>? _onError;
+    private readonly CancellationToken _abort;
+
+    // 1 while the consumer is (about to be) asleep on _signal; whoever swaps it back to 0 owns the one Set.
+    private PaddedLong _waiting;
+    private PaddedLong _dropped;
+    private volatile bool _stopping;
+
+    // Single writer (the consumer loop); read by Snapshot with Volatile.Read.
+    private long _delivered;
+    private long _failed;
+    private long _batches;
+    private long _errors;
+    private volatile string? _lastError;
+
+    public SinkChannel(IEventSink sink, int capacity, int maxBatchSize, Action<string, Exception>? onError, CancellationToken abort)
+    {
+        _sink = sink;
+        _ring = new RingBuffer<Envelope>(capacity);
+        _batch = new Envelope[maxBatchSize];
+        _batchView = new BatchView(_batch);
+        _onError = onError;
+        _abort = abort;
+    }
+
+    public string Name => _sink.Name;
+
+    public Task Loop { get; private set; } = Task.CompletedTask;
+
+    public void Start() => Loop = Task.Run(RunAsync);
+
+    /// <summary>Producer side: never blocks. False = this sink's ring is full (counted).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryPublish(Envelope envelope)
+    {
+        if (_ring.TryPublish(envelope))
+        {
+            // The ring's Exchange on the availability flag is the full fence that orders the publish
+            // before this read (Dekker with the consumer's Exchange on _waiting).
+            if (Volatile.Read(ref _waiting.Value) != 0)
+            {
+                WakeSlow();
+            }
+
+            return true;
+        }
+
+        Interlocked.Increment(ref _dropped.Value);
+        return false;
+    }
+
+    public void RequestStop()
+    {
+        _stopping = true;
+        Wake();
+    }
+
+    public void Wake()
+    {
+        Interlocked.MemoryBarrier(); // order the caller's stop/abort store before the waiting-flag read
+        if (Volatile.Read(ref _waiting.Value) != 0)
+        {
+            WakeSlow();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WakeSlow()
+    {
+        if (Interlocked.Exchange(ref _waiting.Value, 0) != 0)
+        {
+            _signal.Set();
+        }
+    }
+
+    public SinkCounters Snapshot()
+    {
+        var enqueued = _ring.Claimed;
+        var delivered = Volatile.Read(ref _delivered);
+        var failed = Volatile.Read(ref _failed);
+        return new SinkCounters
+        {
+            Name = _sink.Name,
+            Enqueued = enqueued,
+            Dropped = Volatile.Read(ref _dropped.Value),
+            Delivered = delivered,
+            Failed = failed,
+            Pending = Math.Max(0, enqueued - delivered - failed),
+            Batches = Volatile.Read(ref _batches),
+            Errors = Volatile.Read(ref _errors),
+            LastError = _lastError,
+        };
+    }
+
+    private async Task RunAsync()
+    {
+        while (!_abort.IsCancellationRequested)
+        {
+            var count = _ring.Drain(_batch, _batch.Length);
+            if (count > 0)
+            {
+                await DeliverAsync(count).ConfigureAwait(false);
+                continue;
+            }
+
+            if (_stopping)
+            {
+                if (_ring.IsEmpty)
+                {
+                    break;
+                }
+
+                // A producer claimed a slot before the stop and has not published it yet: let it run.
+                await Task.Yield();
+                continue;
+            }
+
+            // Sleep protocol. Exchange = full fence: the flag store is visible before we re-check the ring,
+            // so either we see the producer's publish or the producer sees our flag (never neither).
+            _signal.Reset();
+            Interlocked.Exchange(ref _waiting.Value, 1);
+            if (_ring.HasPublishedNext() || _stopping || _abort.IsCancellationRequested)
+            {
+                if (Interlocked.Exchange(ref _waiting.Value, 0) != 0)
+                {
+                    continue; // we withdrew our own wait
+                }
+
+                // A waker already took the flag and is calling Set: consume that signal before resetting.
+            }
+
+            await _signal.WaitAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await _sink.FlushAsync(_abort).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            RecordError(ex);
+        }
+    }
+
+    private async ValueTask DeliverAsync(int count)
+    {
+        _batchView.Count = count;
+        try
+        {
+            await _sink.WriteBatchAsync(_batchView, _abort).ConfigureAwait(false);
+            Volatile.Write(ref _delivered, _delivered + count);
+            Volatile.Write(ref _batches, _batches + 1);
+        }
+        catch (Exception ex)
+        {
+            Volatile.Write(ref _failed, _failed + count);
+            RecordError(ex);
+        }
+        finally
+        {
+            Array.Clear(_batch, 0, count);
+            _batchView.Count = 0;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecordError(Exception ex)
+    {
+        Volatile.Write(ref _errors, _errors + 1);
+        _lastError = ex.Message;
+        if (_onError is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _onError(_sink.Name, ex);
+        }
+        catch (Exception)
+        {
+            // The error callback must not take the consumer loop down with it.
+        }
+    }
+
+    /// <summary>The consumer's reusable batch buffer, exposed read-only. Valid only during WriteBatchAsync.</summary>
+    private sealed class BatchView(Envelope[] items) : IReadOnlyList<Envelope>
+    {
+        public int Count { get; set; }
+
+        public Envelope this[int index] =>
+            (uint)index < (uint)Count ? items[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<Envelope> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return items[i];
+            }
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
