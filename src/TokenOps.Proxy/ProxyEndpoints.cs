@@ -17,7 +17,8 @@ public static class ProxyServiceCollectionExtensions
     /// <summary>
     /// Registers the forwarder. Optional collaborators are picked up from DI when the forwarder is first
     /// resolved: <see cref="IEventPublisher"/> (none = minimal mode, no events built), <see cref="IExchangeObserverFactory"/>,
-    /// <see cref="IPromptCostStamper"/>, and any number of <see cref="IPreForwardInterceptor"/> (run in registration order).
+    /// <see cref="IPromptCostStamper"/>, any number of <see cref="IPreForwardInterceptor"/> (run in registration order)
+    /// and <see cref="IExchangeCompletionHook"/> (run off the request path before publishing).
     /// <see cref="ForwarderCounters"/> is registered as a singleton for <c>status</c>/<c>/readyz</c>.
     /// </summary>
     public static IServiceCollection AddTokenOpsProxy(this IServiceCollection services, ProxyOptions options)
@@ -43,7 +44,8 @@ public static class ProxyServiceCollectionExtensions
             provider.GetService<IEventPublisher>(),
             provider.GetService<IExchangeObserverFactory>(),
             provider.GetService<IPromptCostStamper>(),
-            [.. provider.GetServices<IPreForwardInterceptor>()]);
+            [.. provider.GetServices<IPreForwardInterceptor>()],
+            [.. provider.GetServices<IExchangeCompletionHook>()]);
         return new Forwarder(options, UpstreamHandlerFactory.CreateInvoker(options), services, logger);
     }
 }

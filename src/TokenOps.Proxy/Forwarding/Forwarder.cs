@@ -56,6 +56,7 @@ internal sealed partial class Forwarder : IDisposable
         var error = ForwarderError.None;
         Exception? failure = null;
         ForwardingExchange? exchange = null;
+        ResponseTapGuard? tap = null;
         var path = "/";
         try
         {
@@ -79,11 +80,15 @@ internal sealed partial class Forwarder : IDisposable
             ReadOnlyMemory<byte>? bodyOverride = null;
             if (_services.Interceptors.Length != 0)
             {
-                var preForward = new PreForwardContext(context, route.Kind, path, exchange?.Event);
+                var preForward = new PreForwardContext(context, route.Kind, route.Name, path, restAndQuery, exchange);
                 try
                 {
-                    if (await RunInterceptorsAsync(preForward).ConfigureAwait(false))
+                    var answered = await RunInterceptorsAsync(preForward).ConfigureAwait(false);
+                    tap = preForward.ResponseTap is { } responseTap ? new ResponseTapGuard(responseTap, counters) : null;
+                    if (answered)
                     {
+                        requestBytes = preForward.AnsweredRequestBytes;
+                        responseBytes = preForward.AnsweredResponseBytes;
                         return;
                     }
                 }
@@ -145,6 +150,8 @@ internal sealed partial class Forwarder : IDisposable
                     HeaderPolicy.CopyResponseHeaders(response, context.Response.Headers);
                     var contentType = response.Content.Headers.ContentType?.MediaType;
                     exchange?.OnResponseStart(statusCode, contentType, ContentEncoding(response));
+                    tap?.Start(statusCode, response);
+
                     Stream upstreamBody;
                     try
                     {
@@ -164,7 +171,7 @@ internal sealed partial class Forwarder : IDisposable
                     }
 
                     // 7. Body.
-                    var (result, bytes) = await StreamCopier.CopyAsync(upstreamBody, context.Response.BodyWriter, activity, exchange).ConfigureAwait(false);
+                    var (result, bytes) = await StreamCopier.CopyAsync(upstreamBody, context.Response.BodyWriter, activity, exchange, tap).ConfigureAwait(false);
                     responseBytes = bytes;
                     requestBytes = streamingBody?.Bytes ?? bodyOverride?.Length ?? 0;
                     error = result switch
@@ -201,6 +208,7 @@ internal sealed partial class Forwarder : IDisposable
             }
 
             counters.AddBytes(requestBytes, responseBytes);
+            tap?.Complete(error == ForwarderError.None);
 
             // 9. Off the request path.
             if (exchange is not null)

@@ -20,7 +20,8 @@ internal sealed partial class ForwarderServices
         IEventPublisher? publisher,
         IExchangeObserverFactory? observerFactory,
         IPromptCostStamper? costStamper,
-        IPreForwardInterceptor[] interceptors)
+        IPreForwardInterceptor[] interceptors,
+        IExchangeCompletionHook[]? completionHooks = null)
     {
         Counters = counters;
         TimeProvider = timeProvider;
@@ -30,6 +31,7 @@ internal sealed partial class ForwarderServices
         ObserverFactory = observerFactory;
         CostStamper = costStamper;
         Interceptors = interceptors;
+        CompletionHooks = completionHooks ?? [];
     }
 
     public ForwarderCounters Counters { get; }
@@ -45,6 +47,9 @@ internal sealed partial class ForwarderServices
 
     /// <summary>Run in order before forwarding; empty when no cache/optimizer is configured.</summary>
     public IPreForwardInterceptor[] Interceptors { get; }
+
+    /// <summary>Run off the request path for every completed exchange, after cost stamping, before publishing.</summary>
+    public IExchangeCompletionHook[] CompletionHooks { get; }
 
     public int PendingCompletions => Volatile.Read(ref _pendingCompletions);
 

@@ -170,6 +170,18 @@ internal sealed class ForwardingExchange : IThreadPoolWorkItem
                 _services.LogCompletionFailure(ex);
             }
 
+            foreach (var hook in _services.CompletionHooks)
+            {
+                try
+                {
+                    hook.OnExchangeCompleted(Event);
+                }
+                catch (Exception ex)
+                {
+                    _services.LogCompletionFailure(ex);
+                }
+            }
+
             _services.Publisher?.TryPublish(Envelope.ForPrompt(Event));
         }
         catch (Exception ex)

@@ -147,4 +147,31 @@ internal static class HeaderPolicy
         value.Count == 1
             ? headers.TryAddWithoutValidation(name, value.ToString())
             : headers.TryAddWithoutValidation(name, (IEnumerable<string?>)value);
+
+    /// <summary>
+    /// The response headers a cache entry replays: what the client got from the upstream (hop-by-hop removed),
+    /// one string per value, so a hit looks exactly like the original response.
+    /// </summary>
+    public static KeyValuePair<string, string>[] CacheableResponseHeaders(HttpResponseMessage source)
+    {
+        var connection = source.Headers.NonValidated.TryGetValues("Connection", out var c) ? ToStringValues(c) : StringValues.Empty;
+        var result = new List<KeyValuePair<string, string>>();
+        AddCacheable(source.Headers, connection, result);
+        AddCacheable(source.Content.Headers, connection, result);
+        return [.. result];
+    }
+
+    private static void AddCacheable(HttpHeaders source, StringValues connection, List<KeyValuePair<string, string>> result)
+    {
+        foreach (var header in source.NonValidated)
+        {
+            if (ShouldForwardResponseHeader(header.Key, connection))
+            {
+                foreach (var value in header.Value)
+                {
+                    result.Add(new(header.Key, value));
+                }
+            }
+        }
+    }
 }

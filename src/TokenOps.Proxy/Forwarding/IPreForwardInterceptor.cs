@@ -23,20 +23,40 @@ public interface IPreForwardInterceptor
 /// <summary>What an interceptor sees of the exchange.</summary>
 public sealed class PreForwardContext
 {
-    internal PreForwardContext(HttpContext httpContext, ProviderKind provider, string path, PromptEvent? promptEvent)
+    internal PreForwardContext(HttpContext httpContext, ProviderKind provider, string providerName, string path, string pathAndQuery, ForwardingExchange? exchange)
     {
         HttpContext = httpContext;
         Provider = provider;
+        ProviderName = providerName;
         Path = path;
-        Event = promptEvent;
+        PathAndQuery = pathAndQuery;
+        Exchange = exchange;
+        Event = exchange?.Event;
     }
 
     public HttpContext HttpContext { get; }
 
     public ProviderKind Provider { get; }
 
+    /// <summary>openai | anthropic | gemini.</summary>
+    public string ProviderName { get; }
+
     /// <summary>Path after the provider prefix, without the query string.</summary>
     public string Path { get; }
+
+    /// <summary>Raw path after the provider prefix with the query string, exactly as sent upstream.</summary>
+    public string PathAndQuery { get; }
+
+    /// <summary>The metering side of the exchange (null in minimal mode): an interceptor answering the request feeds it.</summary>
+    internal ForwardingExchange? Exchange { get; }
+
+    /// <summary>Set by an interceptor that wants to see the upstream response as it is relayed (the cache recording a miss).</summary>
+    public IResponseTap? ResponseTap { get; set; }
+
+    /// <summary>Bytes an interceptor that answered the request itself received and sent, for the event.</summary>
+    internal long AnsweredRequestBytes { get; set; }
+
+    internal long AnsweredResponseBytes { get; set; }
 
     /// <summary>The exchange's event (null in minimal mode), e.g. for a cache to set <c>CacheHit</c>.</summary>
     public PromptEvent? Event { get; }

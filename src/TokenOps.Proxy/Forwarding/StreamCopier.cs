@@ -27,7 +27,7 @@ internal static class StreamCopier
     /// upstream sent it.
     /// </remarks>
     public static async ValueTask<(StreamCopyResult Result, long Bytes)> CopyAsync(
-        Stream source, PipeWriter destination, ActivityTimeout activity, ForwardingExchange? exchange)
+        Stream source, PipeWriter destination, ActivityTimeout activity, ForwardingExchange? exchange, ResponseTapGuard? tap = null)
     {
         var token = activity.Token;
         long bytes = 0;
@@ -57,6 +57,8 @@ internal static class StreamCopier
 
             activity.Touch();
             exchange?.OnResponseBody(memory.Span[..read], Stopwatch.GetTimestamp());
+            tap?.Body(memory.Span[..read]);
+
             destination.Advance(read);
             bytes += read;
 

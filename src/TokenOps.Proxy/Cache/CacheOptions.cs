@@ -1,0 +1,28 @@
+namespace TokenOps.Proxy.Cache;
+
+/// <summary>Response cache settings (config section <c>cache.*</c>).</summary>
+public sealed record CacheOptions
+{
+    public bool Enabled { get; init; }
+
+    /// <summary>How long an entry is served after it was stored (<c>cache.ttl</c>, default 10 min).</summary>
+    public TimeSpan Ttl { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Upper bound on the bytes held (bodies + headers + overhead), LRU-evicted beyond it (<c>cache.max_bytes</c>).</summary>
+    public long MaxBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Keep entries across restarts (<c>cache.persist</c>).</summary>
+    public bool Persist { get; init; }
+
+    /// <summary>A response larger than this is never recorded (it would evict everything else).</summary>
+    public long MaxEntryBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// The key needs the whole request body before forwarding, so with the cache on, request bodies up to
+    /// this size are read first; a larger body is forwarded streaming and bypasses the cache.
+    /// </summary>
+    public int MaxRequestBodyBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Background sweep of expired entries.</summary>
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,262 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using TokenOps.Core.Caching;
+using TokenOps.Proxy.Cache;
+
+namespace TokenOps.Proxy.Tests.Cache;
+
+public sealed class ResponseCacheTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    private static CachedResponse Entry(FakeTimeProvider time, int bodyBytes, TimeSpan? ttl = null)
+    {
+        var now = time.GetUtcNow();
+        return new CachedResponse(200, [new("content-type", "application/json")], new byte[bodyBytes], [bodyBytes], now, now + (ttl ?? TimeSpan.FromMinutes(10)));
+    }
+
+    private static CacheKey Key(string body, string? credential = "cred-a") =>
+        CacheKey.Compute("openai", "POST", "/v1/chat/completions", credential, Encoding.UTF8.GetBytes(body));
+
+    [Fact]
+    public void Compute_SameInputs_SameKey_AnyPartChanged_DifferentKey()
+    {
+        var body = "{\"model\":\"gpt-4o\"}"u8.ToArray();
+        var key = CacheKey.Compute("openai", "POST", "/v1/chat/completions", "h1", body);
+        Assert.Equal(key, CacheKey.Compute("openai", "POST", "/v1/chat/completions", "h1", body));
+        Assert.NotEqual(key, CacheKey.Compute("anthropic", "POST", "/v1/chat/completions", "h1", body));
+        Assert.NotEqual(key, CacheKey.Compute("openai", "PUT", "/v1/chat/completions", "h1", body));
+        Assert.NotEqual(key, CacheKey.Compute("openai", "POST", "/v1/chat/completions?x=1", "h1", body));
+        Assert.NotEqual(key, CacheKey.Compute("openai", "POST", "/v1/chat/completions", "h2", body));
+        Assert.NotEqual(key, CacheKey.Compute("openai", "POST", "/v1/chat/completions", "h1", "{\"model\":\"gpt-4o-mini\"}"u8));
+        // Length-prefixed parts: moving a character across a part boundary changes the key.
+        Assert.NotEqual(CacheKey.Compute("ab", "c", "/", null, body), CacheKey.Compute("a", "bc", "/", null, body));
+    }
+
+    [Fact]
+    public void ToHex_RoundTrips()
+    {
+        var key = Key("x");
+        Assert.Equal(64, key.ToHex().Length);
+        Assert.Equal(key, CacheKey.FromHex(key.ToHex()));
+    }
+
+    [Fact]
+    public void TryGet_AfterTtl_MissesAndCountsExpiration()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero }, time);
+        cache.Store(Key("a"), Entry(time, 10, TimeSpan.FromMinutes(10)));
+
+        time.Advance(TimeSpan.FromMinutes(9));
+        Assert.True(cache.TryGet(Key("a"), out var hit));
+        Assert.NotNull(hit);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.False(cache.TryGet(Key("a"), out _));
+        var stats = cache.GetStats();
+        Assert.Equal(0, stats.Entries);
+        Assert.Equal(1, stats.Expirations);
+        Assert.Equal(0, stats.Bytes);
+    }
+
+    [Fact]
+    public void Sweep_RemovesOnlyExpired_ViaTimer()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.FromSeconds(30) }, time);
+        cache.Store(Key("short"), Entry(time, 10, TimeSpan.FromSeconds(20)));
+        cache.Store(Key("long"), Entry(time, 10, TimeSpan.FromMinutes(5)));
+
+        time.Advance(TimeSpan.FromSeconds(30)); // fires the background sweep
+        var stats = cache.GetStats();
+        Assert.Equal(1, stats.Entries);
+        Assert.Equal(1, stats.Expirations);
+        Assert.True(cache.TryGet(Key("long"), out _));
+    }
+
+    [Fact]
+    public void Store_BeyondMaxBytes_EvictsLeastRecentlyUsed()
+    {
+        var time = new FakeTimeProvider(Start);
+        var entrySize = Entry(time, 1000).SizeBytes;
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, MaxBytes = entrySize * 3, SweepInterval = TimeSpan.Zero }, time);
+        cache.Store(Key("1"), Entry(time, 1000));
+        cache.Store(Key("2"), Entry(time, 1000));
+        cache.Store(Key("3"), Entry(time, 1000));
+        Assert.True(cache.TryGet(Key("1"), out _)); // 1 becomes most recent; 2 is now the LRU
+
+        cache.Store(Key("4"), Entry(time, 1000));
+
+        Assert.False(cache.TryGet(Key("2"), out _));
+        Assert.True(cache.TryGet(Key("1"), out _));
+        Assert.True(cache.TryGet(Key("3"), out _));
+        Assert.True(cache.TryGet(Key("4"), out _));
+        var stats = cache.GetStats();
+        Assert.Equal(3, stats.Entries);
+        Assert.Equal(1, stats.Evictions);
+        Assert.True(stats.Bytes <= entrySize * 3);
+    }
+
+    [Fact]
+    public void Store_LargerThanMaxBytes_NotStored()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, MaxBytes = 1000, SweepInterval = TimeSpan.Zero }, time);
+        Assert.False(cache.Store(Key("big"), Entry(time, 5000)));
+        Assert.Equal(0, cache.GetStats().Entries);
+        Assert.Equal(1, cache.GetStats().NotStored);
+    }
+
+    [Fact]
+    public void Store_DifferentCredentials_NeverShareEntries()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero }, time);
+        cache.Store(Key("same body", "key-hash-1"), Entry(time, 10));
+        Assert.True(cache.TryGet(Key("same body", "key-hash-1"), out _));
+        Assert.False(cache.TryGet(Key("same body", "key-hash-2"), out _));
+    }
+
+    [Fact]
+    public async Task TryBeginFlight_FiftyConcurrent_OneLeaderAllFollowersServed()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero }, time);
+        var key = Key("hot");
+        var leaders = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tasks = Enumerable.Range(0, 50).Select(_ => Task.Run(async () =>
+        {
+            if (cache.TryBeginFlight(key, out var flight))
+            {
+                Interlocked.Increment(ref leaders);
+                await release.Task;
+                var entry = Entry(time, 42);
+                cache.Store(key, entry);
+                cache.CompleteFlight(flight, entry);
+                return entry;
+            }
+
+            return await flight.Result;
+        })).ToArray();
+
+        while (cache.FlightsInProgress == 0)
+        {
+            await Task.Yield();
+        }
+
+        release.SetResult();
+        var results = await Task.WhenAll(tasks);
+        Assert.Equal(1, leaders);
+        Assert.All(results, r => Assert.Equal(42, r!.Body.Length));
+        Assert.Same(results[0], results[49]);
+        Assert.Equal(0, cache.FlightsInProgress);
+    }
+
+    [Fact]
+    public async Task CompleteFlight_WithNull_FollowersFallThrough_NextCallerLeadsAgain()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero }, time);
+        var key = Key("fails");
+        Assert.True(cache.TryBeginFlight(key, out var leader));
+        Assert.False(cache.TryBeginFlight(key, out var follower));
+        cache.CompleteFlight(leader, null);
+        Assert.Null(await follower.Result);
+        Assert.True(cache.TryBeginFlight(key, out var next));
+        cache.CompleteFlight(next, null);
+    }
+
+    [Fact]
+    public void Clear_RemovesEverything()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero }, time);
+        cache.Store(Key("1"), Entry(time, 10));
+        cache.Store(Key("2"), Entry(time, 10));
+        Assert.Equal(2, cache.Clear());
+        Assert.Equal(0, cache.GetStats().Entries);
+        Assert.Equal(0, cache.GetStats().Bytes);
+    }
+
+    [Fact]
+    public void Persistence_StoredEntries_ReloadIntoNewCache_ExpiredOnesNot()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryPersistence();
+        var options = new CacheOptions { Enabled = true, Persist = true, SweepInterval = TimeSpan.Zero };
+        using (var cache = new ResponseCache(options, time, store))
+        {
+            var body = Encoding.UTF8.GetBytes("data: a\n\ndata: b\n\n");
+            cache.Store(Key("p"), new CachedResponse(200, [new("content-type", "text/event-stream")], body, [9, 18], time.GetUtcNow(), time.GetUtcNow().AddMinutes(10)));
+            cache.Store(Key("short"), Entry(time, 5, TimeSpan.FromSeconds(5)));
+        }
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        using var reloaded = new ResponseCache(options, time, store);
+        Assert.True(reloaded.TryGet(Key("p"), out var entry));
+        Assert.Equal("data: a\n\ndata: b\n\n", Encoding.UTF8.GetString(entry!.Body));
+        Assert.Equal([9, 18], entry.SegmentEnds);
+        Assert.Equal("text/event-stream", entry.Headers[0].Value);
+        Assert.False(reloaded.TryGet(Key("short"), out _));
+    }
+
+    [Fact]
+    public void Persistence_LoadThrows_StartsEmptyWithoutThrowing()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, Persist = true, SweepInterval = TimeSpan.Zero }, time, new BrokenPersistence());
+        Assert.Equal(0, cache.GetStats().Entries);
+        cache.Store(Key("x"), Entry(time, 1));
+        Assert.True(cache.TryGet(Key("x"), out _));
+    }
+
+    private sealed class MemoryPersistence : ICachePersistence
+    {
+        private readonly Dictionary<string, PersistedCacheEntry> _entries = new();
+
+        public IReadOnlyList<PersistedCacheEntry> LoadLive(long nowUnixMs)
+        {
+            lock (_entries)
+            {
+                return _entries.Values.Where(e => e.ExpiresAtUnixMs > nowUnixMs).OrderBy(e => e.CreatedAtUnixMs).ToList();
+            }
+        }
+
+        public void Upsert(PersistedCacheEntry entry)
+        {
+            lock (_entries)
+            {
+                _entries[entry.KeyHex] = entry;
+            }
+        }
+
+        public void Delete(string keyHex)
+        {
+            lock (_entries)
+            {
+                _entries.Remove(keyHex);
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_entries)
+            {
+                _entries.Clear();
+            }
+        }
+    }
+
+    private sealed class BrokenPersistence : ICachePersistence
+    {
+        public IReadOnlyList<PersistedCacheEntry> LoadLive(long nowUnixMs) => throw new IOException("disk on fire");
+
+        public void Upsert(PersistedCacheEntry entry) => throw new IOException("disk full");
+
+        public void Delete(string keyHex) => throw new IOException("disk full");
+
+        public void Clear() => throw new IOException("disk full");
+    }
+}
