@@ -1,0 +1,108 @@
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+
+namespace TokenOps.Insights.Tests;
+
+/// <summary>A real SQLite store in a temp dir, created from the Storage project's embedded 0001_initial.sql, rows inserted directly.</summary>
+internal sealed class FixtureStore : IDisposable
+{
+    private readonly string _dir;
+    private readonly SqliteConnection _connection;
+    private int _next;
+
+    public FixtureStore()
+    {
+        SQLitePCL.Batteries_V2.Init();
+        _dir = Path.Combine(Path.GetTempPath(), "tokenops-insights-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
+        Path_ = System.IO.Path.Combine(_dir, "events.db");
+        _connection = new SqliteConnection($"Data Source={Path_};Pooling=False");
+        _connection.Open();
+        using var command = _connection.CreateCommand();
+        command.CommandText = Schema();
+        command.ExecuteNonQuery();
+    }
+
+    public string Path_ { get; }
+
+    public static string Schema()
+    {
+        var storage = Assembly.Load(new AssemblyName("TokenOps.Storage"));
+        using var stream = storage.GetManifestResourceStream("TokenOps.Storage.Migrations.0001_initial.sql")
+            ?? throw new InvalidOperationException("0001_initial.sql is not embedded in TokenOps.Storage");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    public void Add(
+        DateTimeOffset at,
+        string provider = "openai",
+        string? model = "gpt-4o",
+        double? cost = 0.01,
+        long input = 1000,
+        long output = 100,
+        long cached = 0,
+        bool cacheHit = false,
+        double? saved = null,
+        string source = "proxy",
+        string? workflow = null,
+        string? agent = null,
+        string? session = null,
+        int status = 200,
+        string? pricingStatus = "priced")
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO prompt_events (id, ts_ms, source, schema_version, provider, operation, model, response_model, usage_source,
+              cache_hit, cost_usd, saved_usd, input_tokens, output_tokens, cached_input_tokens, pricing_status,
+              workflow_id, agent_id, session_id, status_code)
+            VALUES ($id, $ts, $source, '1.0.0', $provider, 'chat', $model, $model, 'provider', $hit, $cost, $saved, $in, $out,
+              $cached, $ps, $wf, $agent, $session, $status)
+            """;
+        command.Parameters.AddWithValue("$id", "e" + Interlocked.Increment(ref _next).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$ts", at.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$source", source);
+        command.Parameters.AddWithValue("$provider", provider);
+        command.Parameters.AddWithValue("$model", (object?)model ?? DBNull.Value);
+        command.Parameters.AddWithValue("$hit", cacheHit ? 1 : 0);
+        command.Parameters.AddWithValue("$cost", (object?)cost ?? DBNull.Value);
+        command.Parameters.AddWithValue("$saved", (object?)saved ?? DBNull.Value);
+        command.Parameters.AddWithValue("$in", input);
+        command.Parameters.AddWithValue("$out", output);
+        command.Parameters.AddWithValue("$cached", cached);
+        command.Parameters.AddWithValue("$ps", (object?)pricingStatus ?? DBNull.Value);
+        command.Parameters.AddWithValue("$wf", (object?)workflow ?? DBNull.Value);
+        command.Parameters.AddWithValue("$agent", (object?)agent ?? DBNull.Value);
+        command.Parameters.AddWithValue("$session", (object?)session ?? DBNull.Value);
+        command.Parameters.AddWithValue("$status", status);
+        command.ExecuteNonQuery();
+    }
+
+    public InsightsOptions Options(DateTimeOffset now, params TokenOps.Insights.Budgets.BudgetConfig[] budgets) => new()
+    {
+        StorePath = Path_,
+        TimeZone = TimeZoneInfo.Utc,
+        Time = new FixedTime(now),
+        Budgets = budgets,
+    };
+
+    public void Dispose()
+    {
+        _connection.Dispose();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>A clock that stands still (tests never sleep).</summary>
+internal sealed class FixedTime(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}
