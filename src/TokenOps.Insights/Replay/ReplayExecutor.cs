@@ -151,7 +151,7 @@ public sealed class ReplayExecutor : IDisposable
     private static byte[] Serialize(JsonObject body)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             body.WriteTo(writer);
         }

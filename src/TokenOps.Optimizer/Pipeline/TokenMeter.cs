@@ -22,7 +22,7 @@ internal sealed class TokenMeter(string provider, string operation, IPromptCostS
     public int Count(JsonNode body, string? model)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             body.WriteTo(writer);
         }

@@ -173,7 +173,9 @@ internal sealed class OptimizerInterceptor : IPreForwardInterceptor
     internal static byte[] Serialize(JsonObject body)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer))
+
+        // Relaxed escaping: the body goes to an API, never into HTML; escaping '<', '`' and non-ASCII would only bloat it.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             body.WriteTo(writer);
         }
