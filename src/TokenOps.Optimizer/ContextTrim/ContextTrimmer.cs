@@ -87,7 +87,9 @@ internal sealed class ContextTrimmer(OptimizerOptions options) : IOptimizer
         }
 
         var pinnedTokens = input.Tokens - droppable;
-        var budget = max - pinnedTokens;
+        // Reserve room for the trim note so the result really fits the budget.
+        var reserve = pinFirst ? MessageTokens(input, document.AssistantText(Marker(99_999, 9_999_999, max)), empty) : 0;
+        var budget = max - pinnedTokens - reserve;
         var keep = new bool[messages.Count];
         var keptUnits = 0;
         long used = 0;
@@ -144,8 +146,7 @@ internal sealed class ContextTrimmer(OptimizerOptions options) : IOptimizer
 
             if (!markerAdded && pinFirst)
             {
-                rebuilt.Add((JsonNode)document.AssistantText(string.Create(CultureInfo.InvariantCulture,
-                    $"[TokenOps: {dropped} earlier message(s) (~{droppedTokens} tokens) trimmed to fit the {max}-token context budget]")));
+                rebuilt.Add((JsonNode)document.AssistantText(Marker(dropped, droppedTokens, max)));
                 markerAdded = true;
             }
         }
@@ -161,6 +162,9 @@ internal sealed class ContextTrimmer(OptimizerOptions options) : IOptimizer
 
         bool Pinned(int i) => messages[i].Role == "system" || (pinFirst && i == firstUser);
     }
+
+    private static string Marker(int dropped, long droppedTokens, int max) => string.Create(CultureInfo.InvariantCulture,
+        $"[TokenOps: {dropped} earlier message(s) (~{droppedTokens} tokens) trimmed to fit the {max}-token context budget]");
 
     private static JsonNode Detach(JsonArray container, JsonObject node)
     {
