@@ -84,7 +84,7 @@ public sealed class OptimizationPipeline
         var recommendations = new List<Recommendation>();
         var applied = new StringBuilder();
         decimal? usdSaved = 0m;
-        var budget = TimeSpan.FromMilliseconds(Options.LatencyBudgetMs);
+        var budget = Options.LatencyBudgetMs >= 1e9 ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(Options.LatencyBudgetMs);
 
         for (var i = 0; i < _optimizers.Length; i++)
         {
