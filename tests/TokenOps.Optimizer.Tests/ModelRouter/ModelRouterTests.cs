@@ -68,7 +68,7 @@ public sealed class ModelRouterTests
     [Fact]
     public void Propose_Gemini_AdviceOnlyNeverApplied()
     {
-        var options = Rules(new ModelRouteRule { From = "gemini-2.5-pro", To = "gemini-2.5-flash" });
+        var options = Rules(new ModelRouteRule { From = "gemini-2.5-pro", To = "gemini-2.5-flash" }) with { LatencyBudgetMs = 10_000 };
         var request = TestBodies.Request("gemini", """{"contents":[{"role":"user","parts":[{"text":"hello there"}]}]}""", model: "gemini-2.5-pro");
         var pipeline = new OptimizationPipeline(options, TestBodies.Stamper, null, [new ModelRouterOptimizer(options)]);
 

@@ -62,7 +62,7 @@ public sealed class OptimizationPipelineTests
     {
         var good = new Scripted(OptimizerKinds.PromptCompress, 0.95);
         var poor = new Scripted(OptimizerKinds.SemanticDedupe, 0.5);
-        var pipeline = new OptimizationPipeline(new OptimizerOptions(), TestBodies.Stamper, null, [good, poor]);
+        var pipeline = new OptimizationPipeline(new OptimizerOptions { LatencyBudgetMs = 10_000 }, TestBodies.Stamper, null, [good, poor]);
 
         var outcome = pipeline.Run(TestBodies.Request("openai", Messy), PipelineRunMode.Interactive);
 
@@ -78,7 +78,7 @@ public sealed class OptimizationPipelineTests
     {
         var first = new Scripted(OptimizerKinds.PromptCompress, 0.95);
         var second = new Scripted(OptimizerKinds.SemanticDedupe, 0.95);
-        var pipeline = new OptimizationPipeline(new OptimizerOptions(), TestBodies.Stamper, null, [first, second]);
+        var pipeline = new OptimizationPipeline(new OptimizerOptions { LatencyBudgetMs = 10_000 }, TestBodies.Stamper, null, [first, second]);
 
         var outcome = pipeline.Run(TestBodies.Request("openai", Messy), PipelineRunMode.Interactive);
 
@@ -91,7 +91,7 @@ public sealed class OptimizationPipelineTests
     [Fact]
     public void Run_KindDisabled_Rejected()
     {
-        var options = new OptimizerOptions { Kinds = [OptimizerKinds.ContextTrim] };
+        var options = new OptimizerOptions { Kinds = [OptimizerKinds.ContextTrim], LatencyBudgetMs = 10_000 };
         var pipeline = new OptimizationPipeline(options, TestBodies.Stamper, null, [new PromptCompressor(options)]);
 
         var outcome = pipeline.Run(TestBodies.Request("openai", Messy), PipelineRunMode.Interactive);
@@ -137,7 +137,7 @@ public sealed class OptimizationPipelineTests
     public void Run_OptimizerThrows_SkippedRecordedAndBodyUntouched()
     {
         var after = new Scripted(OptimizerKinds.ContextTrim, 0.95, shrink: false);
-        var pipeline = new OptimizationPipeline(new OptimizerOptions(), TestBodies.Stamper, null, [new Throwing(), after]);
+        var pipeline = new OptimizationPipeline(new OptimizerOptions { LatencyBudgetMs = 10_000 }, TestBodies.Stamper, null, [new Throwing(), after]);
         var request = TestBodies.Request("openai", Messy);
 
         var outcome = pipeline.Run(request, PipelineRunMode.Interactive);
