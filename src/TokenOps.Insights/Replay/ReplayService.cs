@@ -31,7 +31,7 @@ public sealed class ReplayService
 {
     public const string NoBodiesMessage =
         "None of the {0} matching request(s) has a captured body, so there is nothing to replay (this is not a zero-savings result). " +
-        "Replay needs the prompts: set \"capture\": {{ \"bodies\": true }} in ~/.tokenops/config.json (or TOKENOPS_CAPTURE_BODIES=1), " +
+        "Replay needs the prompts: enable capture.bodies=true (\"capture\": {{ \"bodies\": true }} in ~/.tokenops/config.json, or TOKENOPS_CAPTURE_BODIES=1), " +
         "keep storage on (storage.enabled=true), restart the daemon and send traffic through it again. Bodies are stored locally, " +
         "redacted and gzip-compressed.";
 
