@@ -6,7 +6,7 @@ namespace TokenOps.Optimizer.Tests.ContextTrim;
 
 public sealed class ContextTrimmerTests
 {
-    private static string Filler(int n) => string.Join(' ', Enumerable.Range(0, n).Select(i => "word" + i));
+    private static string Filler(int n, int turn) => string.Join(' ', Enumerable.Range(0, n).Select(i => "t" + turn + "w" + i));
 
     /// <summary>An agent loop: system, task, then turns each with a tool call and its result.</summary>
     internal static string OpenAILoop(int turns)
@@ -19,7 +19,7 @@ public sealed class ContextTrimmerTests
         for (var t = 0; t < turns; t++)
         {
             messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = new JsonArray(new JsonObject { ["id"] = "call_" + t, ["type"] = "function", ["function"] = new JsonObject { ["name"] = "read_file", ["arguments"] = "{\"path\":\"f" + t + ".cs\"}" } }) });
-            messages.Add(new JsonObject { ["role"] = "tool", ["tool_call_id"] = "call_" + t, ["content"] = Filler(300) });
+            messages.Add(new JsonObject { ["role"] = "tool", ["tool_call_id"] = "call_" + t, ["content"] = Filler(300, t) });
             messages.Add(new JsonObject { ["role"] = "user", ["content"] = "continue with step " + t });
         }
 
@@ -32,7 +32,7 @@ public sealed class ContextTrimmerTests
         for (var t = 0; t < turns; t++)
         {
             messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = new JsonArray(new JsonObject { ["type"] = "tool_use", ["id"] = "toolu_" + t, ["name"] = "read_file", ["input"] = new JsonObject { ["path"] = "f" + t } }) });
-            messages.Add(new JsonObject { ["role"] = "user", ["content"] = new JsonArray(new JsonObject { ["type"] = "tool_result", ["tool_use_id"] = "toolu_" + t, ["content"] = Filler(300) }) });
+            messages.Add(new JsonObject { ["role"] = "user", ["content"] = new JsonArray(new JsonObject { ["type"] = "tool_result", ["tool_use_id"] = "toolu_" + t, ["content"] = Filler(300, t) }) });
             messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = "checked f" + t });
             messages.Add(new JsonObject { ["role"] = "user", ["content"] = "continue with step " + t });
         }
@@ -46,7 +46,7 @@ public sealed class ContextTrimmerTests
         for (var t = 0; t < turns; t++)
         {
             contents.Add(new JsonObject { ["role"] = "model", ["parts"] = new JsonArray(new JsonObject { ["functionCall"] = new JsonObject { ["name"] = "read_file_" + t, ["args"] = new JsonObject { ["path"] = "f" + t } } }) });
-            contents.Add(new JsonObject { ["role"] = "user", ["parts"] = new JsonArray(new JsonObject { ["functionResponse"] = new JsonObject { ["name"] = "read_file_" + t, ["response"] = new JsonObject { ["content"] = Filler(300) } } }) });
+            contents.Add(new JsonObject { ["role"] = "user", ["parts"] = new JsonArray(new JsonObject { ["functionResponse"] = new JsonObject { ["name"] = "read_file_" + t, ["response"] = new JsonObject { ["content"] = Filler(300, t) } } }) });
             contents.Add(new JsonObject { ["role"] = "model", ["parts"] = new JsonArray(new JsonObject { ["text"] = "checked f" + t }) });
             contents.Add(new JsonObject { ["role"] = "user", ["parts"] = new JsonArray(new JsonObject { ["text"] = "continue with step " + t }) });
         }
@@ -60,7 +60,7 @@ public sealed class ContextTrimmerTests
         for (var t = 0; t < turns; t++)
         {
             input.Add(new JsonObject { ["type"] = "function_call", ["call_id"] = "call_" + t, ["name"] = "read_file", ["arguments"] = "{\"path\":\"f" + t + "\"}" });
-            input.Add(new JsonObject { ["type"] = "function_call_output", ["call_id"] = "call_" + t, ["output"] = Filler(300) });
+            input.Add(new JsonObject { ["type"] = "function_call_output", ["call_id"] = "call_" + t, ["output"] = Filler(300, t) });
             input.Add(new JsonObject { ["role"] = "user", ["content"] = "continue with step " + t });
         }
 
