@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+using TokenOps.Optimizer.Body;
+
+namespace TokenOps.Optimizer.Pipeline;
+
+/// <summary>
+/// One optimizer. Gets its own deep copy of the current body (so a throw can never leave a half-edited tree behind)
+/// and returns a proposal, or null when it has nothing to say about this request.
+/// </summary>
+internal interface IOptimizer
+{
+    string Kind { get; }
+
+    OptimizerProposal? Propose(OptimizerInput input);
+}
+
+/// <summary>What an optimizer sees.</summary>
+internal sealed class OptimizerInput
+{
+    public required OptimizationRequest Request { get; init; }
+
+    /// <summary>The working copy: the optimizer may edit it in place and return it as <see cref="OptimizerProposal.Body"/>.</summary>
+    public required PromptDocument Document { get; init; }
+
+    /// <summary>Model the request will go to (after earlier rewrites).</summary>
+    public required string? Model { get; init; }
+
+    /// <summary>Input tokens of the current body (measured by the pipeline).</summary>
+    public required int Tokens { get; init; }
+
+    public required TokenMeter Meter { get; init; }
+
+    public required OptimizerOptions Options { get; init; }
+}
+
+/// <summary>An optimizer's answer.</summary>
+internal sealed class OptimizerProposal
+{
+    /// <summary>The rewritten body, or null for a recommendation the pipeline cannot apply by itself (advice only).</summary>
+    public JsonObject? Body { get; init; }
+
+    /// <summary>The model the rewritten body targets when it changed (model_router).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>0..1: how close the answer to the rewritten request should be to the original's.</summary>
+    public required double Quality { get; init; }
+
+    public required string Reason { get; init; }
+
+    /// <summary>prompt_cache_hint: prefix tokens that later requests can read from the provider cache.</summary>
+    public int? CacheableTokens { get; init; }
+}

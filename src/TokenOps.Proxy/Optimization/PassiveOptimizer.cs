@@ -1,0 +1,159 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using TokenOps.Core.Bus;
+using TokenOps.Core.Events;
+using TokenOps.Optimizer.Pipeline;
+using TokenOps.Proxy.Forwarding;
+
+namespace TokenOps.Proxy.Optimization;
+
+/// <summary>
+/// Passive mode: an <see cref="IExchangeCompletionHook"/> (already off the request path — the client has its whole
+/// response) that hands the captured request body to ONE bounded background worker, which runs the pipeline and
+/// publishes each recommendation as an OptimizationEvent with decision <c>skipped</c>. The request was forwarded
+/// unchanged, so passive mode adds nothing to latency; a full queue drops the analysis (counted), never the request.
+/// </summary>
+/// <remarks>
+/// Needs the observer's captured request body (<c>PromptEvent.CapturedRequestBody</c>). When the daemon turned capture
+/// on only for the optimizer (<see cref="OptimizerOptions.ScrubCapturedBodies"/>), the body is taken for analysis and
+/// cleared from the event here — before the event is published — so it is never stored.
+/// </remarks>
+internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDisposable
+{
+    private readonly OptimizationPipeline _pipeline;
+    private readonly IEventPublisher? _publisher;
+    private readonly OptimizerMarks _marks;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<Work> _queue;
+    private readonly Task _worker;
+    private long _dropped;
+    private long _processed;
+    private long _failed;
+
+    public PassiveOptimizer(OptimizationPipeline pipeline, IEventPublisher? publisher, OptimizerMarks marks, TimeProvider time, ILogger logger)
+    {
+        _pipeline = pipeline;
+        _publisher = publisher;
+        _marks = marks;
+        _time = time;
+        _logger = logger;
+        _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(Math.Max(1, pipeline.Options.PassiveQueueCapacity))
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = false,
+        });
+        _worker = Task.Run(RunAsync);
+    }
+
+    /// <summary>Requests not analysed because the queue was full.</summary>
+    public long Dropped => Volatile.Read(ref _dropped);
+
+    /// <summary>Requests analysed (whether or not anything was recommended).</summary>
+    public long Processed => Volatile.Read(ref _processed);
+
+    public long Failed => Volatile.Read(ref _failed);
+
+    public void OnExchangeCompleted(PromptEvent promptEvent)
+    {
+        var body = promptEvent.CapturedRequestBody;
+        if (_pipeline.Options.ScrubCapturedBodies)
+        {
+            promptEvent.CapturedRequestBody = null;
+            promptEvent.CapturedResponseBody = null;
+        }
+
+        if (body is null || body.Length == 0 || body.Length > _pipeline.Options.MaxBodyBytes || _marks.IsMarked(promptEvent)
+            || promptEvent.ProxyError is not null || promptEvent.StatusCode >= 400 || !OptimizerInterceptor.IsChat(promptEvent.Operation))
+        {
+            return;
+        }
+
+        var work = new Work(body, new OptimizationRequestHeader(promptEvent.Provider, promptEvent.Operation, promptEvent.RequestModel,
+            promptEvent.SessionId, promptEvent.WorkflowId, promptEvent.AgentId, promptEvent.CredentialHash, promptEvent.PromptHash));
+        if (!_queue.Writer.TryWrite(work))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        await foreach (var work in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                Analyse(work);
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Increment(ref _failed);
+                LogFailed(_logger, ex);
+            }
+            finally
+            {
+                Interlocked.Increment(ref _processed);
+            }
+        }
+    }
+
+    private void Analyse(Work work)
+    {
+        JsonObject? body;
+        try
+        {
+            body = JsonNode.Parse(work.Body) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+
+        if (body is null)
+        {
+            return;
+        }
+
+        var h = work.Header;
+        var request = new OptimizationRequest
+        {
+            Provider = h.Provider,
+            Operation = h.Operation,
+            Model = h.Model ?? OptimizerInterceptor.JsonModel(body),
+            Body = body,
+            SessionId = h.SessionId,
+            WorkflowId = h.WorkflowId,
+            AgentId = h.AgentId,
+            CredentialHash = h.CredentialHash,
+            PromptHash = h.PromptHash,
+        };
+        var outcome = _pipeline.Run(request, PipelineRunMode.Passive);
+        if (_publisher is null)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        foreach (var recommendation in outcome.Recommendations)
+        {
+            _publisher.TryPublish(Envelope.ForOptimization(OptimizationPipeline.ToEvent(recommendation, request), now));
+        }
+    }
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _worker.Wait(TimeSpan.FromSeconds(2));
+    }
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Passive optimizer failed on a request")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+
+    private sealed record OptimizationRequestHeader(string Provider, string Operation, string? Model, string? SessionId,
+        string? WorkflowId, string? AgentId, string? CredentialHash, string? PromptHash);
+
+    private sealed record Work(byte[] Body, OptimizationRequestHeader Header);
+}
