@@ -22,6 +22,7 @@ internal static class Program
         app.Add<EventsCommands>();
         app.Add<SpendCommands>();
         app.Add<CacheCommands>();
+        app.Add<ReplayCommands>();
 
         // ConsoleAppFramework answers an unknown command with help and exit code 0; scripts deserve a failure.
         if (CommandCatalog.FindUnknownCommand(args) is { } unknown)

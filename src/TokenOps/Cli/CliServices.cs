@@ -27,6 +27,16 @@ internal sealed class CliServices : IServiceProvider
             return _insights ??= Guard(() => InsightsComposition.Create(Config()));
         }
 
+        if (serviceType == typeof(Optimizer.Pipeline.OptimizerOptions))
+        {
+            return DaemonHost.CreateOptimizerOptions(Config());
+        }
+
+        if (serviceType == typeof(Proxy.ProxyOptions))
+        {
+            return DaemonHost.CreateProxyOptions(Config());
+        }
+
         return null;
     }
 

@@ -13,7 +13,9 @@ using TokenOps.Proxy;
 using TokenOps.Proxy.Budgets;
 using TokenOps.Proxy.Cache;
 using TokenOps.Proxy.Forwarding;
+using TokenOps.Optimizer.Pipeline;
 using TokenOps.Proxy.Observation;
+using TokenOps.Proxy.Optimization;
 using TokenOps.Storage.Cache;
 using TokenOps.Tokenizers;
 
@@ -39,14 +41,39 @@ internal sealed partial class DaemonHost
         return Task.CompletedTask;
     }
 
-    /// <summary>[B] The observation tap: request hashing, tokenizers (warmed in the background), usage taps.</summary>
+    /// <summary>
+    /// [B] The observation tap: request hashing, tokenizers (warmed in the background), usage taps. The passive
+    /// optimizer reads the captured request body off the request path, so it turns capture on for itself and scrubs
+    /// the body before the event is published unless the user opted into <c>capture.bodies</c>.
+    /// </summary>
     private static void ComposeObservation(IServiceCollection services, TokenOpsConfig config)
     {
         _ = TokenizerRegistry.Warm();
+        var capture = config.Capture.Bodies || PassiveOptimizerNeedsBodies(config);
         services.AddSingleton<IExchangeObserverFactory>(sp => new ExchangeObserverFactory(
-            new ObservationOptions { CaptureBodies = config.Capture.Bodies },
+            new ObservationOptions { CaptureBodies = capture },
             TimeProvider.System));
     }
+
+    /// <summary>
+    /// [E] The optimizer pipeline: interactive (per request with <c>X-TokenOps-Optimize: interactive</c>, or
+    /// <c>optimizer.mode=interactive</c>) rewrites before forwarding; passive recommends off the request path.
+    /// Registered after the budget gate and the cache, so the cache keys on what the client sent.
+    /// </summary>
+    private static void ComposeOptimizer(IServiceCollection services, TokenOpsConfig config) =>
+        services.AddTokenOpsOptimizer(CreateOptimizerOptions(config));
+
+    internal static OptimizerOptions CreateOptimizerOptions(TokenOpsConfig config) => new()
+    {
+        Enabled = config.Optimizer.Enabled,
+        Mode = string.Equals(config.Optimizer.Mode, "interactive", StringComparison.OrdinalIgnoreCase) ? OptimizerMode.Interactive : OptimizerMode.Passive,
+        Kinds = [.. config.Optimizer.Kinds],
+        MinQuality = config.Optimizer.MinQuality,
+        ScrubCapturedBodies = !config.Capture.Bodies,
+    };
+
+    private static bool PassiveOptimizerNeedsBodies(TokenOpsConfig config) =>
+        config.Optimizer.Enabled && !string.Equals(config.Optimizer.Mode, "interactive", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// [D] Pricing and budgets: the cost stamper from the embedded rate card plus <c>pricing.path</c> /

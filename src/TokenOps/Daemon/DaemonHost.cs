@@ -101,6 +101,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         ComposeObservation(services, config);
         ComposeCostStamper(services, config);
         ComposeCache(services, config);
+        ComposeOptimizer(services, config);
         ComposeProxy(services, config);
         options.ConfigureServices?.Invoke(services);
 
