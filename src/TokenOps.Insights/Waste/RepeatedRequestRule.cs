@@ -70,7 +70,7 @@ internal sealed class RepeatedRequestRule : IWasteRule
                 Kind = Kind,
                 Severity = repeats >= 5 ? CoachingSeverities.Critical : CoachingSeverities.Warning,
                 Summary = $"Same {first.Model ?? first.Provider} request sent {evidence.Count} times within {context.Thresholds.RepeatWindow.TotalMinutes:0} min",
-                Details = $"{repeats} identical repeat(s) of a request (prompt hash {first.PromptHash![..12]}…) cost {WasteContext.Usd(usd)} and {WasteContext.Num(tokens)} tokens.",
+                Details = $"{repeats} identical repeat(s) of a request (prompt hash {first.PromptHash![..Math.Min(12, first.PromptHash!.Length)]}…) cost {WasteContext.Usd(usd)} and {WasteContext.Num(tokens)} tokens.",
                 Fix = "Enable the response cache (cache.enabled=true) or reuse the first answer in your code.",
                 EvidenceEventIds = evidence,
                 EstimatedTokensSaved = tokens,
