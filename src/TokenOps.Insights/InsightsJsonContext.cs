@@ -23,6 +23,10 @@ namespace TokenOps.Insights;
 [JsonSerializable(typeof(List<BudgetConfig>))]
 [JsonSerializable(typeof(PricingShowReport))]
 [JsonSerializable(typeof(DemoReport))]
+[JsonSerializable(typeof(Workflow.WorkflowListReport))]
+[JsonSerializable(typeof(Workflow.WorkflowTrace))]
+[JsonSerializable(typeof(Waste.WasteReport))]
+[JsonSerializable(typeof(Waste.CoachReport))]
 public sealed partial class InsightsJsonContext : JsonSerializerContext;
 
 /// <summary>The <c>tokenops pricing show --json</c> document.</summary>

@@ -38,6 +38,7 @@ internal sealed class SqliteEventSink : IEventSink, IDisposable
         "usage_source", "latency_ms", "ttfb_ms", "ttft_ms", "cache_hit", "cost_usd", "input_cost_usd",
         "output_cost_usd", "cached_input_cost_usd", "cache_write_cost_usd", "saved_usd", "pricing_status",
         "rate_card_version", "attributes", "request_body", "response_body",
+        "messages_hash", "parent_messages_hash", "tool_count", "tool_definition_tokens", "tool_call_count", "last_tool_call_hash",
     ];
 
     private static readonly string[] EventColumns =
@@ -167,6 +168,12 @@ internal sealed class SqliteEventSink : IEventSink, IDisposable
             : DBNull.Value;
         values[i++].Value = p.CapturedRequestBody is { } request ? BodyCodec.Compress(SecretRedactor.Redact(request)) : DBNull.Value;
         values[i++].Value = p.CapturedResponseBody is { } response ? BodyCodec.Compress(SecretRedactor.Redact(response)) : DBNull.Value;
+        values[i++].Value = Db(p.MessagesHash);
+        values[i++].Value = Db(p.ParentMessagesHash);
+        values[i++].Value = Db(p.ToolCount);
+        values[i++].Value = Db(p.ToolDefinitionTokens);
+        values[i++].Value = Db(p.ToolCallCount);
+        values[i++].Value = Db(p.LastToolCallHash);
     }
 
     private void BindEvent(Envelope envelope)

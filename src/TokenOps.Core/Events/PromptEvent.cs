@@ -45,6 +45,24 @@ public sealed class PromptEvent
     public bool? TokenizerExact { get; set; }
     public long RequestBytes { get; set; }
 
+    // ---- conversation fingerprints (observer, off the request path; see docs/workflows.md) ----
+    /// <summary>
+    /// Canonical hash of the conversation sent: system/instructions + every message (key order, whitespace, ids of
+    /// tool calls and <c>cache_control</c> markers ignored). The next turn of the same conversation carries this value
+    /// as its <see cref="ParentMessagesHash"/>: that is how agent loops are chained into sessions without any header.
+    /// </summary>
+    public string? MessagesHash { get; set; }
+    /// <summary>Canonical hash of the messages before the last assistant turn (null when the request has no assistant turn).</summary>
+    public string? ParentMessagesHash { get; set; }
+    /// <summary>Tool (function) definitions sent with the request.</summary>
+    public int? ToolCount { get; set; }
+    /// <summary>Tokens of the tool definitions (the request's tools JSON counted with the model's tokenizer or estimate).</summary>
+    public int? ToolDefinitionTokens { get; set; }
+    /// <summary>Tool calls the model made earlier in this conversation (assistant tool_calls / tool_use / functionCall in the history).</summary>
+    public int? ToolCallCount { get; set; }
+    /// <summary>Hash of the tool calls (names + arguments, call ids ignored) of the last assistant turn; null when it called none.</summary>
+    public string? LastToolCallHash { get; set; }
+
     // ---- attribution (X-TokenOps-* headers, traceparent) ----
     public string? WorkflowId { get; set; }
     public string? AgentId { get; set; }

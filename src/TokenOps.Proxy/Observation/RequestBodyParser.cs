@@ -64,6 +64,8 @@ internal static class RequestBodyParser
                 e.Tokenizer = count.Tokenizer;
                 e.TokenizerExact = count.Exact;
             }
+
+            MessageFingerprint.Fill(e, provider, operation, root);
         }
     }
 

@@ -253,6 +253,12 @@ public sealed class EventQueries : IDisposable
             SavedUsd = Money(reader, O("saved_usd")),
             PricingStatus = Str(reader, O("pricing_status")),
             RateCardVersion = Str(reader, O("rate_card_version")),
+            MessagesHash = Str(reader, O("messages_hash")),
+            ParentMessagesHash = Str(reader, O("parent_messages_hash")),
+            ToolCount = Int(reader, O("tool_count")),
+            ToolDefinitionTokens = Int(reader, O("tool_definition_tokens")),
+            ToolCallCount = Int(reader, O("tool_call_count")),
+            LastToolCallHash = Str(reader, O("last_tool_call_hash")),
         };
 
         var attributes = Str(reader, O("attributes"));

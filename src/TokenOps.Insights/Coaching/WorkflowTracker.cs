@@ -1,0 +1,230 @@
+using TokenOps.Core.Bus;
+using TokenOps.Core.Events;
+using TokenOps.Insights.Workflow;
+
+namespace TokenOps.Insights.Coaching;
+
+/// <summary>
+/// The pipeline's bus sink: assigns every prompt event to its workflow (the same <see cref="SessionInferrer"/> the reports use),
+/// keeps running totals, emits <c>started</c>/<c>progress</c> WorkflowEvents, and on <see cref="CloseIdle"/> emits
+/// <c>completed</c>/<c>failed</c> and hands the workflow's steps to the analysis queue. Runs on its own bus consumer loop,
+/// never on the request path.
+/// </summary>
+internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> publish, Action<ActiveWorkflow> onIdle) : IEventSink
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<WorkflowKey, ActiveWorkflow> _active = [];
+    private readonly SessionInferrer _inferrer = new(options.Workflow.ChainMaxGap);
+
+    public string Name => "coaching";
+
+    public int ActiveCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _active.Count;
+            }
+        }
+    }
+
+    public ValueTask WriteBatchAsync(IReadOnlyList<Envelope> batch, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i] is { Type: EventTypes.Prompt, Prompt: { } prompt } envelope)
+            {
+                Observe(StepRow.FromPrompt(envelope.Id, prompt, envelope.Source));
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    internal void Observe(StepRow row)
+    {
+        Envelope? toPublish = null;
+        ActiveWorkflow? evicted = null;
+        lock (_lock)
+        {
+            var key = _inferrer.Assign(row);
+            if (key.IsNone)
+            {
+                return;
+            }
+
+            if (!_active.TryGetValue(key, out var workflow))
+            {
+                if (_active.Count >= options.MaxActiveWorkflows)
+                {
+                    evicted = OldestLocked();
+                    _active.Remove(evicted.Key);
+                }
+
+                workflow = new ActiveWorkflow(key);
+                _active[key] = workflow;
+            }
+
+            workflow.Add(row, options.MaxStepsPerWorkflow);
+            // An inferred chain is only a workflow from its second step on (a lone request is not one).
+            var startAt = key.Kind == WorkflowKinds.Inferred ? Math.Max(1, options.Workflow.MinInferredSteps) : 1;
+            if (workflow.StepCount == startAt)
+            {
+                toPublish = workflow.ToEnvelope(WorkflowStates.Started);
+            }
+            else if (workflow.StepCount > startAt && options.Workflow.ProgressEvery > 0 && workflow.StepCount % options.Workflow.ProgressEvery == 0)
+            {
+                toPublish = workflow.ToEnvelope(WorkflowStates.Progress);
+            }
+        }
+
+        if (evicted is not null)
+        {
+            Close(evicted);
+        }
+
+        if (toPublish is not null)
+        {
+            publish(toPublish);
+        }
+    }
+
+    /// <summary>Closes every workflow without a step for <see cref="WorkflowOptions.IdleTimeout"/>; returns how many.</summary>
+    public int CloseIdle(DateTimeOffset now)
+    {
+        List<ActiveWorkflow>? idle = null;
+        lock (_lock)
+        {
+            foreach (var (_, workflow) in _active)
+            {
+                if (now - workflow.LastActivity >= options.Workflow.IdleTimeout)
+                {
+                    (idle ??= []).Add(workflow);
+                }
+            }
+
+            if (idle is not null)
+            {
+                foreach (var w in idle)
+                {
+                    _active.Remove(w.Key);
+                }
+            }
+
+            _inferrer.Prune(now);
+        }
+
+        if (idle is null)
+        {
+            return 0;
+        }
+
+        foreach (var w in idle)
+        {
+            Close(w);
+        }
+
+        return idle.Count;
+    }
+
+    private void Close(ActiveWorkflow workflow)
+    {
+        var isWorkflow = workflow.Key.Kind != WorkflowKinds.Inferred || workflow.StepCount >= options.Workflow.MinInferredSteps;
+        if (!isWorkflow)
+        {
+            return;
+        }
+
+        publish(workflow.ToEnvelope(workflow.LastFailed ? WorkflowStates.Failed : WorkflowStates.Completed));
+        onIdle(workflow);
+    }
+
+    private ActiveWorkflow OldestLocked()
+    {
+        ActiveWorkflow? oldest = null;
+        foreach (var (_, w) in _active)
+        {
+            if (oldest is null || w.LastActivity < oldest.LastActivity)
+            {
+                oldest = w;
+            }
+        }
+
+        return oldest!;
+    }
+}
+
+/// <summary>A workflow the daemon is watching: running totals plus its recent steps for the idle analysis.</summary>
+internal sealed class ActiveWorkflow(WorkflowKey key)
+{
+    public WorkflowKey Key { get; } = key;
+    public List<StepRow> Steps { get; } = [];
+    public int StepCount { get; private set; }
+    public long InputTokens { get; private set; }
+    public long OutputTokens { get; private set; }
+    public long CachedInputTokens { get; private set; }
+    public decimal? CostUsd { get; private set; }
+    public DateTimeOffset First { get; private set; }
+    public DateTimeOffset Last { get; private set; }
+    /// <summary>When the latest step finished (start + latency): idleness is measured from here.</summary>
+    public DateTimeOffset LastActivity { get; private set; }
+    public bool LastFailed { get; private set; }
+    public string? AgentId { get; private set; }
+    public string? SessionId { get; private set; }
+
+    public void Add(StepRow row, int maxSteps)
+    {
+        if (StepCount == 0 || row.Timestamp < First)
+        {
+            First = row.Timestamp;
+        }
+
+        StepCount++;
+        InputTokens += row.Context;
+        OutputTokens += row.OutputTokens ?? 0;
+        CachedInputTokens += row.CachedInputTokens ?? 0;
+        if (row.CostUsd is { } c)
+        {
+            CostUsd = (CostUsd ?? 0) + c;
+        }
+
+        if (row.Timestamp >= Last)
+        {
+            Last = row.Timestamp;
+            LastFailed = row.Failed;
+        }
+
+        var done = row.Timestamp.AddMilliseconds(row.LatencyMs);
+        if (done > LastActivity)
+        {
+            LastActivity = done;
+        }
+
+        AgentId ??= row.AgentId;
+        SessionId ??= row.SessionId;
+        if (Steps.Count >= maxSteps)
+        {
+            Steps.RemoveAt(0);
+        }
+
+        Steps.Add(row);
+    }
+
+    public Envelope ToEnvelope(string state) => Envelope.ForWorkflow(new WorkflowEvent
+    {
+        WorkflowId = Key.Id,
+        State = state,
+        StepCount = StepCount,
+        InputTokens = InputTokens,
+        OutputTokens = OutputTokens,
+        CachedInputTokens = CachedInputTokens,
+        CostUsd = CostUsd,
+        FirstTimestamp = First,
+        LastTimestamp = Last,
+        AgentId = AgentId,
+        SessionId = SessionId,
+    }, Last, EventSources.Daemon);
+}

@@ -1,0 +1,51 @@
+using TokenOps.Core.Pricing;
+using TokenOps.Insights.Workflow;
+
+namespace TokenOps.Insights.Waste;
+
+/// <summary>Runs every waste rule over a set of steps; findings come back ranked by estimated dollars saved.</summary>
+internal sealed class WasteDetector(WasteThresholds thresholds, RateCard rateCard, WorkflowOptions workflowOptions)
+{
+    internal static readonly IWasteRule[] Rules =
+    [
+        new RepeatedRequestRule(), new RetryStormRule(), new OversizedContextRule(), new RunawayContextRule(), new AgentLoopRule(),
+        new PromptCacheMissRule(), new TruncatedOutputRule(), new ExpensiveModelRule(), new UnusedToolsRule(),
+    ];
+
+    public List<WasteFinding> Detect(IReadOnlyList<StepRow> rows)
+    {
+        var context = new WasteContext(rows, SessionInferrer.Group(rows, workflowOptions.ChainMaxGap), thresholds, rateCard);
+        var findings = new List<WasteFinding>();
+        foreach (var rule in Rules)
+        {
+            rule.Detect(context, findings);
+        }
+
+        Rank(findings);
+        return findings;
+    }
+
+    internal static IWasteRule? RuleFor(string kind)
+    {
+        foreach (var rule in Rules)
+        {
+            if (rule.Kind == kind)
+            {
+                return rule;
+            }
+        }
+
+        return null;
+    }
+
+    internal static void Rank(List<WasteFinding> findings) => findings.Sort(static (a, b) =>
+    {
+        var c = b.EstimatedUsdSaved.CompareTo(a.EstimatedUsdSaved);
+        if (c == 0)
+        {
+            c = b.EstimatedTokensSaved.CompareTo(a.EstimatedTokensSaved);
+        }
+
+        return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
+    });
+}

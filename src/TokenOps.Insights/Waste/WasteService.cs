@@ -1,0 +1,149 @@
+using TokenOps.Core.Events;
+using TokenOps.Insights.Store;
+using TokenOps.Insights.Workflow;
+using TokenOps.Storage.Queries;
+
+namespace TokenOps.Insights.Waste;
+
+/// <summary>
+/// Waste findings and coaching over the store: the query functions behind <c>tokenops waste</c>/<c>coach</c>, the MCP tools
+/// <c>waste_findings</c>/<c>coach</c> and the dashboard. Findings are computed from the prompt events in the range (so the CLI
+/// works without the daemon) and merged with the coaching events the daemon stored (same ids: one finding, not two).
+/// </summary>
+public sealed class WasteService(InsightsOptions options, WasteThresholds? thresholds = null, WorkflowOptions? workflowOptions = null)
+{
+    private readonly WasteThresholds _thresholds = thresholds ?? new WasteThresholds();
+    private readonly WorkflowOptions _workflow = workflowOptions ?? new WorkflowOptions();
+
+    public WasteReport GetReport(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false)
+    {
+        List<StepRow> rows;
+        using (var connection = InsightsStore.OpenReadOnly(options.StorePath))
+        {
+            rows = StepLoader.Load(connection, since, until, includeDemo);
+        }
+
+        var findings = new WasteDetector(_thresholds, options.RateCard, _workflow).Detect(rows);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in findings)
+        {
+            ids.Add(f.Id);
+        }
+
+        foreach (var stored in ReadStored(since, until, includeDemo))
+        {
+            if (ids.Add(stored.Id))
+            {
+                findings.Add(stored);
+            }
+        }
+
+        WasteDetector.Rank(findings);
+        decimal usd = 0;
+        long tokens = 0;
+        foreach (var f in findings)
+        {
+            usd += f.EstimatedUsdSaved;
+            tokens += f.EstimatedTokensSaved;
+        }
+
+        return new WasteReport
+        {
+            Since = since,
+            Until = until,
+            IncludeDemo = includeDemo,
+            Findings = findings,
+            TotalUsdSaved = usd,
+            TotalTokensSaved = tokens,
+            EventsAnalysed = rows.Count,
+        };
+    }
+
+    /// <summary>The three most valuable recommendations (findings grouped by kind), projected to a 30-day month.</summary>
+    public CoachReport GetCoaching(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false)
+    {
+        var report = GetReport(since, until, includeDemo);
+        var days = Math.Max(1.0, (until - since).TotalDays);
+        var byKind = new Dictionary<string, (int Count, decimal Usd, long Tokens, WasteFinding Best)>(StringComparer.Ordinal);
+        foreach (var f in report.Findings)
+        {
+            if (byKind.TryGetValue(f.Kind, out var acc))
+            {
+                byKind[f.Kind] = (acc.Count + 1, acc.Usd + f.EstimatedUsdSaved, acc.Tokens + f.EstimatedTokensSaved, acc.Best);
+            }
+            else
+            {
+                byKind[f.Kind] = (1, f.EstimatedUsdSaved, f.EstimatedTokensSaved, f);
+            }
+        }
+
+        var ranked = new List<(string Kind, (int Count, decimal Usd, long Tokens, WasteFinding Best) Acc)>();
+        foreach (var (kind, acc) in byKind)
+        {
+            ranked.Add((kind, acc));
+        }
+
+        ranked.Sort(static (a, b) =>
+        {
+            var c = b.Acc.Usd.CompareTo(a.Acc.Usd);
+            if (c == 0)
+            {
+                c = b.Acc.Tokens.CompareTo(a.Acc.Tokens);
+            }
+
+            return c != 0 ? c : string.CompareOrdinal(a.Kind, b.Kind);
+        });
+        var recommendations = new List<Recommendation>();
+        decimal monthly = 0;
+        foreach (var (kind, acc) in ranked)
+        {
+            if (recommendations.Count == 3)
+            {
+                break;
+            }
+
+            var rule = WasteDetector.RuleFor(kind);
+            var projected = Math.Round(acc.Usd * 30m / (decimal)days, 2);
+            monthly += projected;
+            recommendations.Add(new Recommendation
+            {
+                Rank = recommendations.Count + 1,
+                Kind = kind,
+                Title = rule?.Title ?? kind,
+                Advice = rule?.Advice ?? acc.Best.Fix ?? acc.Best.Summary,
+                Findings = acc.Count,
+                UsdSavedInRange = acc.Usd,
+                TokensSavedInRange = acc.Tokens,
+                ProjectedMonthlyUsd = projected,
+                Example = acc.Best.Summary,
+            });
+        }
+
+        return new CoachReport
+        {
+            Since = since,
+            Until = until,
+            IncludeDemo = includeDemo,
+            Recommendations = recommendations,
+            ProjectedMonthlyUsd = monthly,
+        };
+    }
+
+    private List<WasteFinding> ReadStored(DateTimeOffset since, DateTimeOffset until, bool includeDemo)
+    {
+        var list = new List<WasteFinding>();
+        using var queries = EventQueries.OpenReadOnly(options.StorePath);
+        foreach (var envelope in queries.RecentEvents(EventTypes.Coaching, since, limit: 10_000))
+        {
+            if (envelope.Timestamp >= until || (!includeDemo && envelope.Source == EventSources.Demo)
+                || WasteFinding.FromEnvelope(envelope) is not { } finding)
+            {
+                continue;
+            }
+
+            list.Add(finding);
+        }
+
+        return list;
+    }
+}

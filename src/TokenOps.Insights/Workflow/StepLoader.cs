@@ -1,0 +1,111 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace TokenOps.Insights.Workflow;
+
+/// <summary>Reads <see cref="StepRow"/>s from the store, oldest first. Tolerates a store without the 0002 fingerprint columns (read as NULL).</summary>
+internal static class StepLoader
+{
+    private static readonly string[] Columns =
+    [
+        "id", "ts_ms", "source", "provider", "model", "operation", "credential_hash", "workflow_id", "agent_id", "session_id",
+        "prompt_hash", "messages_hash", "parent_messages_hash", "message_count", "input_tokens", "output_tokens",
+        "cached_input_tokens", "cache_write_input_tokens", "estimated_input_tokens", "latency_ms", "cost_usd", "cache_hit",
+        "status_code", "error_type", "proxy_error", "finish_reason", "max_tokens", "tool_count", "tool_definition_tokens",
+        "tool_call_count", "last_tool_call_hash",
+    ];
+
+    /// <summary>Rows with ts in [since, until) matching the extra condition (<paramref name="where"/> uses $p0..$pN).</summary>
+    public static List<StepRow> Load(SqliteConnection connection, DateTimeOffset since, DateTimeOffset until, bool includeDemo,
+        string? where = null, params string[] parameters)
+    {
+        var present = PresentColumns(connection);
+        using var command = connection.CreateCommand();
+        var sql = new StringBuilder("SELECT ");
+        for (var i = 0; i < Columns.Length; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(present.Contains(Columns[i]) ? Columns[i] : "NULL");
+        }
+
+        sql.Append(" FROM prompt_events WHERE ts_ms >= $since AND ts_ms < $until");
+        if (!includeDemo)
+        {
+            sql.Append(" AND source <> 'demo'");
+        }
+
+        if (where is not null)
+        {
+            sql.Append(" AND (").Append(where).Append(')');
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                command.Parameters.AddWithValue("$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), parameters[i]);
+            }
+        }
+
+        sql.Append(" ORDER BY ts_ms, id;");
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
+        command.CommandText = sql.ToString();
+        var rows = new List<StepRow>();
+        using var r = command.ExecuteReader();
+        while (r.Read())
+        {
+            rows.Add(new StepRow
+            {
+                Id = r.GetString(0),
+                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
+                Source = r.GetString(2),
+                Provider = r.GetString(3),
+                Model = Str(r, 4),
+                Operation = r.GetString(5),
+                CredentialHash = Str(r, 6),
+                WorkflowId = Str(r, 7),
+                AgentId = Str(r, 8),
+                SessionId = Str(r, 9),
+                PromptHash = Str(r, 10),
+                MessagesHash = Str(r, 11),
+                ParentMessagesHash = Str(r, 12),
+                MessageCount = Int(r, 13),
+                InputTokens = Long(r, 14),
+                OutputTokens = Long(r, 15),
+                CachedInputTokens = Long(r, 16),
+                CacheWriteTokens = Long(r, 17),
+                EstimatedInputTokens = Int(r, 18),
+                LatencyMs = r.IsDBNull(19) ? 0 : r.GetDouble(19),
+                CostUsd = r.IsDBNull(20) ? null : (decimal)r.GetDouble(20),
+                CacheHit = !r.IsDBNull(21) && r.GetInt64(21) != 0,
+                StatusCode = Int(r, 22) ?? 0,
+                ErrorType = Str(r, 23),
+                ProxyError = Str(r, 24),
+                FinishReason = Str(r, 25),
+                MaxTokens = Int(r, 26),
+                ToolCount = Int(r, 27),
+                ToolDefinitionTokens = Int(r, 28),
+                ToolCallCount = Int(r, 29),
+                LastToolCallHash = Str(r, 30),
+            });
+        }
+
+        return rows;
+    }
+
+    private static HashSet<string> PresentColumns(SqliteConnection connection)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM pragma_table_info('prompt_events');";
+        using var r = command.ExecuteReader();
+        while (r.Read())
+        {
+            set.Add(r.GetString(0));
+        }
+
+        return set;
+    }
+
+    private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static long? Long(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+
+    private static int? Int(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TokenOps.Configuration;
+using TokenOps.Core.Bus;
+using TokenOps.Core.Pricing;
+using TokenOps.Insights;
+using TokenOps.Insights.Coaching;
+
+namespace TokenOps.Daemon;
+
+/// <summary>
+/// Merge point [F]: the coaching pipeline (workflow tracking, WorkflowEvents, waste detection → CoachingEvents). Its
+/// <see cref="CoachingPipeline.Sink"/> is registered as an <see cref="IEventSink"/> for the bus to subscribe, and a hosted
+/// service starts it with the bus as publisher once the host starts (no DI cycle: the pipeline needs the publisher only then).
+/// Without an <see cref="IEventPublisher"/> (forwarding-only mode) it stays idle.
+/// </summary>
+internal sealed partial class DaemonHost
+{
+    private static void ComposeCoaching(IServiceCollection services, TokenOpsConfig config)
+    {
+        var options = new CoachingOptions();
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        services.AddSingleton(sp => new CoachingPipeline(
+            new InsightsOptions
+            {
+                StorePath = config.Storage.Path,
+                RateCard = (sp.GetService<IPromptCostStamper>() as CostCalculator)?.RateCard ?? RateCard.Embedded,
+                Time = sp.GetRequiredService<TimeProvider>(),
+            },
+            options));
+        services.AddSingleton<IEventSink>(static sp => sp.GetRequiredService<CoachingPipeline>().Sink);
+        services.AddHostedService<CoachingHostedService>();
+    }
+
+    /// <summary>Starts the pipeline after the bus exists; stops it (timers, worker) on shutdown.</summary>
+    private sealed class CoachingHostedService(IServiceProvider services, CoachingPipeline pipeline) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (services.GetService<IEventPublisher>() is { } publisher)
+            {
+                pipeline.Start(publisher);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => pipeline.StopAsync();
+    }
+}
