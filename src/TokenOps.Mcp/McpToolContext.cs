@@ -12,4 +12,10 @@ public sealed record McpToolContext
 
     /// <summary>Base URL of the daemon's control API (http://127.0.0.1:7878), for live status.</summary>
     public required string DaemonUrl { get; init; }
+
+    /// <summary>The same Insights options the CLI uses (rate card with overrides, budgets): one query layer.</summary>
+    public Insights.InsightsOptions? Insights { get; init; }
+
+    /// <summary>Optimizer settings for tokenops_optimize_prompt and tokenops_replay.</summary>
+    public Optimizer.Pipeline.OptimizerOptions? Optimizer { get; init; }
 }

@@ -23,6 +23,8 @@ internal static class Program
         app.Add<SpendCommands>();
         app.Add<CacheCommands>();
         app.Add<ReplayCommands>();
+        app.Add<WasteCommands>();
+        app.Add<ServeCommands>();
 
         // ConsoleAppFramework answers an unknown command with help and exit code 0; scripts deserve a failure.
         if (CommandCatalog.FindUnknownCommand(args) is { } unknown)

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TokenOps.Configuration;
 using TokenOps.Core.Bus;
-using TokenOps.Core.Pricing;
 using TokenOps.Insights;
 using TokenOps.Insights.Coaching;
 
@@ -19,18 +18,14 @@ internal sealed partial class DaemonHost
     private static void ComposeCoaching(IServiceCollection services, TokenOpsConfig config)
     {
         var options = new CoachingOptions();
-        if (!options.Enabled)
+        // The detector reads the store: without one there is nothing to coach on.
+        if (!options.Enabled || !config.Storage.Enabled)
         {
             return;
         }
 
         services.AddSingleton(sp => new CoachingPipeline(
-            new InsightsOptions
-            {
-                StorePath = config.Storage.Path,
-                RateCard = (sp.GetService<IPromptCostStamper>() as CostCalculator)?.RateCard ?? RateCard.Embedded,
-                Time = sp.GetRequiredService<TimeProvider>(),
-            },
+            sp.GetRequiredService<InsightsOptions>() with { Time = sp.GetRequiredService<TimeProvider>() },
             options));
         services.AddSingleton<IEventSink>(static sp => sp.GetRequiredService<CoachingPipeline>().Sink);
         services.AddHostedService<CoachingHostedService>();

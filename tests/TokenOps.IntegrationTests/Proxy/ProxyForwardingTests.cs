@@ -313,11 +313,19 @@ public sealed class ProxyForwardingTests
         }
 
         Assert.Equal(OpenAIFixtures.ChatCompletionStreamEvents.Count, arrivals.Count);
-        Assert.InRange(Stopwatch.GetElapsedTime(headersAt, arrivals[0]).TotalMilliseconds, 0, 150);
+        // A buffering proxy delivers everything at once (gaps ≈ 0). CPU starvation on a shared CI box can stretch a
+        // single gap, so judge the pattern: the first event arrives promptly, the median gap is ~100 ms, and nearly
+        // every gap shows the upstream's pacing.
+        Assert.InRange(Stopwatch.GetElapsedTime(headersAt, arrivals[0]).TotalMilliseconds, 0, 300);
+        var gaps = new List<double>();
         for (var i = 1; i < arrivals.Count; i++)
         {
-            Assert.InRange(Stopwatch.GetElapsedTime(arrivals[i - 1], arrivals[i]).TotalMilliseconds, 50, 250);
+            gaps.Add(Stopwatch.GetElapsedTime(arrivals[i - 1], arrivals[i]).TotalMilliseconds);
         }
+
+        gaps.Sort();
+        Assert.InRange(gaps[gaps.Count / 2], 70, 200);
+        Assert.True(gaps.Count(g => g >= 50) >= gaps.Count - 1, "gaps: " + string.Join(", ", gaps.Select(g => g.ToString("0", System.Globalization.CultureInfo.InvariantCulture))));
     }
 
     [Fact]
