@@ -5,7 +5,7 @@ using System.Text;
 namespace TokenOps.Proxy.Cache;
 
 /// <summary>
-/// sha256 over provider, method, path with query, a hash of the credential, and the body. Each text part
+/// sha256 over provider, method, path with query, a hash of the credential, and (the sha256 of) the body. Each text part
 /// is length-prefixed so that ("ab","c") and ("a","bc") never collide. The credential itself never enters
 /// the cache: only its hash does, so two API keys never share entries.
 /// </summary>
@@ -24,31 +24,47 @@ public readonly struct CacheKey : IEquatable<CacheKey>
         _d = BinaryPrimitives.ReadUInt64LittleEndian(hash[24..]);
     }
 
+    /// <remarks>
+    /// Allocation-free: the body is hashed once with the one-shot SHA-256, then the length-prefixed parts and that
+    /// body digest are hashed from a stack buffer (a pooled one for very long paths).
+    /// </remarks>
     public static CacheKey Compute(string provider, string method, string pathAndQuery, string? credentialHash, ReadOnlySpan<byte> body)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        AppendText(hash, provider);
-        AppendText(hash, method);
-        AppendText(hash, pathAndQuery);
-        AppendText(hash, credentialHash ?? "");
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(length, body.Length);
-        hash.AppendData(length);
-        hash.AppendData(body);
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return new CacheKey(digest);
+        Span<byte> bodyDigest = stackalloc byte[32];
+        SHA256.HashData(body, bodyDigest);
+        credentialHash ??= "";
+        var max = (4 * 4) + Encoding.UTF8.GetMaxByteCount(provider.Length + method.Length + pathAndQuery.Length + credentialHash.Length) + 8 + 32;
+        byte[]? rented = null;
+        var buffer = max <= 1024 ? stackalloc byte[1024] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var offset = 0;
+            offset += WritePart(buffer[offset..], provider);
+            offset += WritePart(buffer[offset..], method);
+            offset += WritePart(buffer[offset..], pathAndQuery);
+            offset += WritePart(buffer[offset..], credentialHash);
+            BinaryPrimitives.WriteInt64LittleEndian(buffer[offset..], body.Length);
+            offset += 8;
+            bodyDigest.CopyTo(buffer[offset..]);
+            offset += 32;
+            Span<byte> digest = stackalloc byte[32];
+            SHA256.HashData(buffer[..offset], digest);
+            return new CacheKey(digest);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
-    private static void AppendText(IncrementalHash hash, string text)
+    private static int WritePart(Span<byte> destination, string text)
     {
-        Span<byte> buffer = stackalloc byte[256];
-        var bytes = Encoding.UTF8.GetMaxByteCount(text.Length) <= buffer.Length - 4
-            ? buffer
-            : new byte[Encoding.UTF8.GetMaxByteCount(text.Length) + 4];
-        var written = Encoding.UTF8.GetBytes(text, bytes[4..]);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, written);
-        hash.AppendData(bytes[..(written + 4)]);
+        var written = Encoding.UTF8.GetBytes(text, destination[4..]);
+        BinaryPrimitives.WriteInt32LittleEndian(destination, written);
+        return written + 4;
     }
 
     public static CacheKey FromHex(string hex)

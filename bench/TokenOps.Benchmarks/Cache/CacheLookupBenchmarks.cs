@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using BenchmarkDotNet.Attributes;
+using TokenOps.Proxy.Cache;
+
+namespace TokenOps.Benchmarks.Cache;
+
+/// <summary>
+/// What a cache miss costs on the request path: one sha256 over provider/method/path/credential-hash/body and one
+/// dictionary lookup (issue [C]). The baseline hashes the body alone; a hit lookup and a store are shown too.
+/// </summary>
+[MemoryDiagnoser]
+public class CacheLookupBenchmarks
+{
+    private readonly byte[] _body = new byte[1024];
+    private ResponseCache _cache = null!;
+    private CacheKey _storedKey;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Random.Shared.NextBytes(_body);
+        _cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero });
+        _storedKey = CacheKey.Compute("openai", "POST", "/v1/chat/completions", "0123456789abcdef", "stored"u8);
+        var now = DateTimeOffset.UtcNow;
+        _cache.Store(_storedKey, new CachedResponse(200, [new("content-type", "application/json")], new byte[1024], [1024], now, now.AddHours(1)));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _cache.Dispose();
+
+    [Benchmark(Baseline = true)]
+    public byte[] Sha256Body() => SHA256.HashData(_body);
+
+    [Benchmark]
+    public bool MissKeyAndLookup()
+    {
+        var key = CacheKey.Compute("openai", "POST", "/v1/chat/completions", "0123456789abcdef", _body);
+        return _cache.TryGet(key, out _);
+    }
+
+    [Benchmark]
+    public bool HitLookup() => _cache.TryGet(_storedKey, out _);
+}
