@@ -51,7 +51,7 @@ node_failed=0
 if [ -f tests/e2e/package.json ] && [ "$aot_rc" -eq 0 ]; then
   node_log="$results/node-e2e.tap"
   node_rc=0
-  (cd tests/e2e && TOKENOPS_BIN="$root/aot/out/tokenops" node --test --test-reporter=tap) | tee "$node_log" || node_rc=$?
+  (cd tests/e2e && TOKENOPS_BIN="$root/aot/out/tokenops" node --test --test-concurrency=1 --test-timeout=60000 --test-reporter=tap test/) | tee "$node_log" || node_rc=$?
   node_passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$node_log" | tail -1)
   node_failed=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$node_log" | tail -1)
   node_passed=${node_passed:-0}

@@ -14,10 +14,14 @@ internal static class Program
         // graceful-shutdown deadline first.
         ConsoleApp.Timeout = DaemonHost.DefaultShutdownTimeout + TimeSpan.FromSeconds(5);
 
+        ConsoleApp.ServiceProvider = new CliServices();
         var app = ConsoleApp.Create();
         app.Add<DaemonCommands>();
         app.Add<VersionCommands>();
         app.Add<ConfigCommands>("config");
+        app.Add<EventsCommands>();
+        app.Add<SpendCommands>();
+        app.Add<CacheCommands>();
 
         // ConsoleAppFramework answers an unknown command with help and exit code 0; scripts deserve a failure.
         if (CommandCatalog.FindUnknownCommand(args) is { } unknown)

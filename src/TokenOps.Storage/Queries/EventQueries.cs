@@ -60,7 +60,8 @@ public sealed class EventQueries : IDisposable
             """
             SELECT id, ts_ms, source, provider, model, operation, stream, input_tokens, output_tokens, cached_input_tokens,
                    reasoning_tokens, latency_ms, ttft_ms, status_code, error_type, proxy_error, cost_usd, pricing_status,
-                   cache_hit, usage_source, workflow_id, agent_id, session_id, response_id
+                   cache_hit, usage_source, workflow_id, agent_id, session_id, response_id,
+                   cache_write_input_tokens, cache_write_5m_input_tokens, cache_write_1h_input_tokens, saved_usd, request_model
             FROM prompt_events WHERE 1 = 1
             """);
         if (filter.Since is { } since)
@@ -127,6 +128,11 @@ public sealed class EventQueries : IDisposable
                 AgentId = Str(reader, 21),
                 SessionId = Str(reader, 22),
                 ResponseId = Str(reader, 23),
+                CacheWriteInputTokens = Long(reader, 24),
+                CacheWrite5mInputTokens = Long(reader, 25),
+                CacheWrite1hInputTokens = Long(reader, 26),
+                SavedUsd = Money(reader, 27),
+                RequestModel = Str(reader, 28),
             });
         }
 

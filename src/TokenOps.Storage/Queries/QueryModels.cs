@@ -50,6 +50,13 @@ public sealed record PromptEventRow
     public string? AgentId { get; init; }
     public string? SessionId { get; init; }
     public string? ResponseId { get; init; }
+    public long? CacheWriteInputTokens { get; init; }
+    [System.Text.Json.Serialization.JsonPropertyName("cache_write_5m_input_tokens")]
+    public long? CacheWrite5mInputTokens { get; init; }
+    [System.Text.Json.Serialization.JsonPropertyName("cache_write_1h_input_tokens")]
+    public long? CacheWrite1hInputTokens { get; init; }
+    public decimal? SavedUsd { get; init; }
+    public string? RequestModel { get; init; }
 }
 
 /// <summary>Store summary for <c>tokenops status</c>.</summary>

@@ -131,6 +131,7 @@ internal sealed class DaemonCommands
         else
         {
             PrintStatus(ready);
+            PrintStore(merged.Storage.Path);
         }
 
         return ready.Status == "ready" ? CliExitCodes.Ok : CliExitCodes.Failure;
@@ -167,6 +168,41 @@ internal sealed class DaemonCommands
         foreach (var counter in ready.Counters)
         {
             Console.Out.WriteLine($"  {counter.Key,-32} {counter.Value.ToString("N0", CultureInfo.InvariantCulture),14}");
+        }
+
+        foreach (var detail in ready.Details ?? [])
+        {
+            Console.Out.WriteLine($"  {detail.Key,-32} {detail.Value}");
+        }
+    }
+
+    /// <summary>The store as the CLI sees it (read-only, beside the running daemon thanks to WAL): size and event counts.</summary>
+    private static void PrintStore(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var queries = Storage.Queries.EventQueries.OpenReadOnly(path);
+            var stats = queries.Stats();
+            var inv = CultureInfo.InvariantCulture;
+            Console.Out.WriteLine(string.Create(inv, $"store file: {stats.Path} ({stats.FileSizeBytes / 1024.0:#,0.0} KiB incl. WAL), schema {stats.SchemaVersion}, {stats.TotalEvents:#,0} events"));
+            foreach (var count in stats.CountsByType)
+            {
+                Console.Out.WriteLine(string.Create(inv, $"  events.{count.Key,-25} {count.Value,14:N0}"));
+            }
+
+            if (stats.FirstTimestamp is { } first && stats.LastTimestamp is { } last)
+            {
+                Console.Out.WriteLine(string.Create(inv, $"  range                            {first.ToLocalTime():yyyy-MM-dd HH:mm} → {last.ToLocalTime():yyyy-MM-dd HH:mm}"));
+            }
+        }
+        catch (Storage.StoreUnavailableException ex)
+        {
+            Console.Out.WriteLine("store file: " + ex.Message);
         }
     }
 }

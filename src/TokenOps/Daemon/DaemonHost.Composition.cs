@@ -1,52 +1,119 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TokenOps.Configuration;
+using TokenOps.Core.Budgets;
+using TokenOps.Core.Bus;
+using TokenOps.Core.Caching;
+using TokenOps.Core.Pricing;
+using TokenOps.Insights;
+using TokenOps.Insights.Budgets;
 using TokenOps.Proxy;
+using TokenOps.Proxy.Budgets;
+using TokenOps.Proxy.Cache;
+using TokenOps.Proxy.Forwarding;
+using TokenOps.Proxy.Observation;
+using TokenOps.Storage.Cache;
+using TokenOps.Tokenizers;
 
 namespace TokenOps.Daemon;
 
 /// <summary>
-/// Feature composition, one method per feature, called in this order by <see cref="BuildAsync"/>.
-/// Merge points: each feature branch wires itself here and nowhere else, so the composition of the
-/// whole daemon reads top to bottom in this file.
+/// Feature composition, one method per feature, called in this order by <see cref="BuildAsync"/>, so the
+/// composition of the whole daemon reads top to bottom in this file.
 /// </summary>
 internal sealed partial class DaemonHost
 {
     /// <summary>
-    /// Merge point [B]: the ring-buffer bus (<c>EventBus : IEventPublisher</c>) and its sinks — the
-    /// SQLite store when <c>storage.enabled</c> (opened here, so a bad database path fails before we
-    /// listen), later the OTLP exporter when <c>otlp.enabled</c>. Register the bus as a hosted service
-    /// so it drains within <see cref="DaemonHostOptions.ShutdownTimeout"/> on stop, and as an
-    /// <see cref="IDaemonCounterSource"/> for /readyz. Nothing is registered until the store branch is
-    /// merged: the proxy then runs in forwarding-only mode.
+    /// [B] The ring-buffer bus and its sinks: SQLite when <c>storage.enabled</c>, OTLP when <c>otlp.enabled</c>, plus
+    /// any <see cref="IEventSink"/> another feature registers. Started and drained with the host.
     /// </summary>
     private static Task ComposeEventPipelineAsync(IServiceCollection services, TokenOpsConfig config, CancellationToken cancellationToken)
     {
-        _ = services;
-        _ = config;
         cancellationToken.ThrowIfCancellationRequested();
+        services.AddSingleton<EventPipeline>();
+        services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<EventPipeline>());
+        services.AddSingleton<IDaemonCounterSource>(static sp => sp.GetRequiredService<EventPipeline>());
+        services.AddSingleton<IEventPublisher>(static sp => sp.GetRequiredService<EventPipeline>().Bus);
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Merge point [B]: the observation tap — register the
-    /// <c>TokenOps.Proxy.Observation.IExchangeObserverFactory</c> (request hashing, tokenizers, usage
-    /// taps). Without one the forwarder runs in forwarding-only mode.
-    /// </summary>
+    /// <summary>[B] The observation tap: request hashing, tokenizers (warmed in the background), usage taps.</summary>
     private static void ComposeObservation(IServiceCollection services, TokenOpsConfig config)
     {
-        _ = services;
-        _ = config;
+        _ = TokenizerRegistry.Warm();
+        services.AddSingleton<IExchangeObserverFactory>(sp => new ExchangeObserverFactory(
+            new ObservationOptions { CaptureBodies = config.Capture.Bodies },
+            TimeProvider.System));
     }
 
     /// <summary>
-    /// Merge point [D]: the cost stamper — register <c>TokenOps.Core.Pricing.IPromptCostStamper</c>
-    /// built from the embedded rate card plus <c>pricing.path</c> / <c>pricing.overrides</c>.
+    /// [D] Pricing and budgets: the cost stamper from the embedded rate card plus <c>pricing.path</c> /
+    /// <c>pricing.overrides</c>; the budget gate; enforcement (429) only when a budget says <c>enforce: true</c>.
     /// </summary>
     private static void ComposeCostStamper(IServiceCollection services, TokenOpsConfig config)
     {
-        _ = services;
-        _ = config;
+        var insights = InsightsComposition.Create(config);
+        services.AddSingleton(insights);
+        services.AddSingleton<IPromptCostStamper>(new CostCalculator(insights.RateCard));
+        if (insights.Budgets.Count == 0)
+        {
+            return;
+        }
+
+        services.AddSingleton(sp => new BudgetGate(insights with { Time = sp.GetRequiredService<TimeProvider>() }));
+        services.AddSingleton<IBudgetGate>(static sp => sp.GetRequiredService<BudgetGate>());
+        var enforce = false;
+        foreach (var budget in insights.Budgets)
+        {
+            enforce |= budget.Enforce;
+        }
+
+        if (enforce)
+        {
+            services.AddSingleton<IPreForwardInterceptor>(static sp => new BudgetInterceptor(
+                sp.GetRequiredService<IBudgetGate>(),
+                sp.GetRequiredService<ILogger<BudgetInterceptor>>()));
+        }
+    }
+
+    /// <summary>
+    /// [C] The response cache on the request path (<c>cache.*</c>), persisted next to the events in its own file
+    /// (<c>cache.db</c>) when <c>cache.persist</c>. Registered after budget enforcement: an exhausted budget is
+    /// answered before the cache is consulted.
+    /// </summary>
+    private static void ComposeCache(IServiceCollection services, TokenOpsConfig config)
+    {
+        if (!config.Cache.Enabled)
+        {
+            return;
+        }
+
+        ICachePersistence? persistence = null;
+        if (config.Cache.Persist)
+        {
+            try
+            {
+                persistence = new SqliteCachePersistence(Path.Combine(config.Home, "cache.db"));
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+            {
+                // A broken cache file costs persistence, never the proxy: warn and cache in memory only.
+                Console.Error.WriteLine($"tokenops: cache.persist: cannot open {Path.Combine(config.Home, "cache.db")} ({ex.Message}); caching in memory only");
+            }
+        }
+
+        services.AddTokenOpsCache(
+            new CacheOptions
+            {
+                Enabled = true,
+                Ttl = config.Cache.Ttl,
+                MaxBytes = config.Cache.MaxBytes,
+                Persist = persistence is not null,
+            },
+            persistence);
+        services.AddSingleton<IDaemonCounterSource, CacheCounterSource>();
     }
 
     /// <summary>
@@ -60,8 +127,12 @@ internal sealed partial class DaemonHost
         services.AddSingleton<IDaemonCounterSource, ProxyCounterSource>();
     }
 
-    /// <summary>[A] The provider routes /openai, /anthropic, /gemini and the JSON 404 for anything unmatched.</summary>
-    private static void MapProxy(WebApplication app) => app.MapTokenOpsProxy();
+    /// <summary>[A] The provider routes /openai, /anthropic, /gemini, the cache API, and the JSON 404 for anything unmatched.</summary>
+    private static void MapProxy(WebApplication app)
+    {
+        app.MapTokenOpsCacheApi();
+        app.MapTokenOpsProxy();
+    }
 
     internal static ProxyOptions CreateProxyOptions(TokenOpsConfig config) => new()
     {
@@ -75,4 +146,20 @@ internal sealed partial class DaemonHost
         FirstByteTimeout = config.Timeouts.FirstByte,
         IdleTimeout = config.Timeouts.Idle,
     };
+
+    /// <summary>Cache figures for <c>/readyz</c> and <c>tokenops status</c>.</summary>
+    private sealed class CacheCounterSource(ResponseCache cache) : IDaemonCounterSource
+    {
+        public void WriteCounters(IDictionary<string, long> counters)
+        {
+            var stats = cache.GetStats();
+            counters["cache.entries"] = stats.Entries;
+            counters["cache.bytes"] = stats.Bytes;
+            counters["cache.hits"] = stats.Hits;
+            counters["cache.misses"] = stats.Misses;
+            counters["cache.bypasses"] = stats.Bypasses;
+            counters["cache.evictions"] = stats.Evictions;
+            counters["cache.saved_tokens"] = stats.SavedInputTokens + stats.SavedOutputTokens;
+        }
+    }
 }

@@ -100,6 +100,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         await ComposeEventPipelineAsync(services, config, cancellationToken).ConfigureAwait(false);
         ComposeObservation(services, config);
         ComposeCostStamper(services, config);
+        ComposeCache(services, config);
         ComposeProxy(services, config);
         options.ConfigureServices?.Invoke(services);
 

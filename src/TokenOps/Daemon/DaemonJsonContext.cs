@@ -21,6 +21,9 @@ internal sealed record ReadyResponse
 
     /// <summary>Named counters, e.g. <c>proxy.requests</c>, <c>bus.dropped</c>; sorted by name.</summary>
     public required SortedDictionary<string, long> Counters { get; init; }
+
+    /// <summary>Named text facts: last sink/exporter errors, a store that could not be opened.</summary>
+    public SortedDictionary<string, string>? Details { get; init; }
 }
 
 internal sealed record StorageStatus(bool Enabled, string Path);

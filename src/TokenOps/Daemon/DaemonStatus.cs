@@ -20,9 +20,11 @@ internal sealed class DaemonStatus(
     public ReadyResponse Snapshot()
     {
         var counters = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var details = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var source in _counterSources)
         {
             source.WriteCounters(counters);
+            source.WriteDetails(details);
         }
 
         return new ReadyResponse
@@ -33,6 +35,7 @@ internal sealed class DaemonStatus(
             UptimeMs = (long)timeProvider.GetElapsedTime(_startedAt).TotalMilliseconds,
             Storage = new StorageStatus(config.Storage.Enabled, config.Storage.Path),
             Counters = counters,
+            Details = details.Count == 0 ? null : details,
         };
     }
 

@@ -8,4 +8,9 @@ namespace TokenOps.Daemon;
 internal interface IDaemonCounterSource
 {
     void WriteCounters(IDictionary<string, long> counters);
+
+    /// <summary>Named text facts for <c>status</c> (last errors, endpoints); most sources have none.</summary>
+    void WriteDetails(IDictionary<string, string> details)
+    {
+    }
 }
