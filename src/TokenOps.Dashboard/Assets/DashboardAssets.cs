@@ -30,12 +30,6 @@ internal static class DashboardAssets
             var etag = "\"" + Convert.ToHexString(SHA256.HashData(body), 0, 8) + "\"";
             endpoints.MapGet(route, context => Serve(context, body, etag, contentType));
         }
-
-        endpoints.MapGet(DashboardPaths.Page + "/", static context =>
-        {
-            context.Response.Redirect(DashboardPaths.Page + context.Request.QueryString.Value);
-            return Task.CompletedTask;
-        });
     }
 
     internal static byte[] Load(string name)

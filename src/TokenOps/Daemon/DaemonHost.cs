@@ -102,12 +102,14 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         ComposeCostStamper(services, config);
         ComposeCache(services, config);
         ComposeProxy(services, config);
+        ComposeDashboard(services, config);
         options.ConfigureServices?.Invoke(services);
 
         // 5.
         var app = builder.Build();
         app.UseMiddleware<RequestLog>();
         app.MapControlEndpoints();
+        MapDashboard(app);
         MapProxy(app);
         return new DaemonHost(app, config);
     }
