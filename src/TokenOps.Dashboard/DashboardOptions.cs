@@ -6,6 +6,9 @@ public sealed record DashboardOptions
     /// <summary>The TokenOps home (<c>TOKENOPS_HOME</c>, default <c>~/.tokenops</c>): the token lives in <c>dashboard.token</c> there.</summary>
     public required string Home { get; init; }
 
+    /// <summary>The daemon's version, shown in the page header.</summary>
+    public string Version { get; init; } = "dev";
+
     /// <summary>True when the daemon writes the store (<c>storage.enabled</c>); shown in the empty state.</summary>
     public bool StorageEnabled { get; init; }
 

@@ -113,7 +113,7 @@ internal static class DashboardApi
         var dashboard = services.GetRequiredService<DashboardOptions>();
         var meta = new DashboardMeta
         {
-            Version = typeof(DashboardApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            Version = dashboard.Version,
             StorePath = options.StorePath,
             StorageEnabled = dashboard.StorageEnabled,
             Models = [],

@@ -15,7 +15,7 @@ internal sealed partial class DaemonHost
 {
     private static void ComposeDashboard(IServiceCollection services, TokenOpsConfig config) =>
         services.AddTokenOpsDashboard(
-            new DashboardOptions { Home = config.Home, StorageEnabled = config.Storage.Enabled },
+            new DashboardOptions { Home = config.Home, StorageEnabled = config.Storage.Enabled, Version = BuildInfo.Version },
             InsightsComposition.Create(config)); // TryAdd: the InsightsOptions registered by ComposeCostStamper wins
 
     /// <summary>The token check (middleware) plus /dashboard and /api/dashboard/*.</summary>

@@ -90,15 +90,17 @@ describe('dashboard in headless Chromium', { skip }, () => {
   });
 
   test('the API numbers equal `tokenops spend --json` for the same range', async () => {
+    const since = new Date(Date.now() - 20 * 86_400_000).toISOString();
     const until = new Date(Date.now() + 60_000).toISOString();
-    const cli = target.daemon.cli(['spend', '--since', '2000-01-01', '--until', until, '--include-demo', '--json']);
+    const cli = target.daemon.cli(['spend', '--since', since, '--until', until, '--include-demo', '--json']);
     assert.equal(cli.code, 0, cli.stderr);
     const fromCli = JSON.parse(cli.stdout);
-    const fromApi = await page.evaluate(async (u) => (await fetch(`/api/dashboard/spend?since=2000-01-01&until=${encodeURIComponent(u)}&include_demo=1`)).json(), until);
+    const fromApi = await page.evaluate(async ([s, u]) => (await fetch(`/api/dashboard/spend?since=${encodeURIComponent(s)}&until=${encodeURIComponent(u)}&include_demo=1`)).json(), [since, until]);
     assert.ok(fromCli.totals.requests > 100);
     assert.deepEqual(fromApi.totals, fromCli.totals);
     assert.deepEqual(fromApi.groups, fromCli.groups);
     assert.deepEqual(fromApi.daily, fromCli.daily);
+    assert.ok(fromCli.daily.length >= 20);
   });
 
   test('a provider filter changes the numbers', async () => {
@@ -156,5 +158,41 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.match(await page.textContent('#live-table tbody tr.fresh'), /openai/);
     console.log(`# dashboard: live feed row ${arrivedMs} ms after the proxied response`);
     await shot('live');
+  });
+});
+
+describe('dashboard empty state', { skip }, () => {
+  let target, browser;
+
+  before(async () => {
+    const { chromium } = await import('playwright-core');
+    target = await startTarget({ storage: true });
+    browser = await chromium.launch({
+      executablePath: Chromium,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await target?.stop();
+  });
+
+  test('with no events the page explains how to point an SDK at the proxy and offers `tokenops demo`', async () => {
+    const token = fs.readFileSync(path.join(target.daemon.home, 'dashboard.token'), 'utf8').trim();
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 800 } })).newPage();
+    const res = await page.goto(`${target.daemon.url}/dashboard?token=${token}`);
+    assert.equal(res.status(), 200);
+    await page.waitForSelector('#empty:not([hidden])');
+    const text = await page.textContent('#setup-lines');
+    assert.ok(text.includes(`OPENAI_BASE_URL=${target.daemon.url}/openai/v1`), text);
+    assert.ok(text.includes(`ANTHROPIC_BASE_URL=${target.daemon.url}/anthropic`), text);
+    assert.ok(text.includes(`${target.daemon.url}/gemini`), text);
+    assert.match(await page.textContent('#empty'), /tokenops demo/);
+    assert.equal(await page.locator('#view-spend').isHidden(), true);
+    fs.mkdirSync(Artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(Artifacts, 'dashboard-empty.png'), fullPage: true });
   });
 });

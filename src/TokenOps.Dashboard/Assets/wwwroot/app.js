@@ -132,7 +132,7 @@ function stackedBars(el, { labels, series, fmt, band, hlines, height }) {
 function groupedHBars(el, { rows, metrics, fmt }) {
   const rowH = 12 * metrics.length + 14, h = PAD.t + rows.length * rowH + 24, left = 230;
   const max = niceMax(Math.max(1, ...rows.flatMap((r) => r.values.map(Number))));
-  const x = (v) => left + (W - left - PAD.r) * (v / max);
+  const right = 44, x = (v) => left + (W - left - right) * (v / max);
   let s = `<svg viewBox="0 0 ${W} ${h}" role="img" class="chart-svg" data-points="${rows.length}" data-series="${metrics.length}">`;
   for (let i = 0; i <= 4; i++) {
     const xx = x((max * i) / 4);
@@ -232,6 +232,7 @@ const views = {
     const groups = r.groups.slice(0, 12);
     const metrics = [{ name: 'p50', color: '#3fb68b' }, { name: 'p95', color: '#e5a93b' }, { name: 'p99', color: '#e5534b' }];
     groupedHBars($('latency-chart'), { rows: groups.map((g) => ({ label: `${g.provider}/${g.model}`, values: [g.latency.p50_ms, g.latency.p95_ms, g.latency.p99_ms] })), metrics, fmt: ms });
+    legend($('latency-legend'), metrics);
     const withTtft = groups.filter((g) => g.time_to_first_token);
     groupedHBars($('ttft-chart'), { rows: withTtft.map((g) => ({ label: `${g.provider}/${g.model}`, values: [g.time_to_first_token.p50_ms, g.time_to_first_token.p95_ms, g.time_to_first_token.p99_ms] })), metrics, fmt: ms });
     $('latency-table').innerHTML = '<thead><tr><th>provider/model</th><th class="num">requests</th><th class="num">p50</th><th class="num">p95</th><th class="num">p99</th><th class="num">mean</th><th class="num">TTFT p50</th><th class="num">TTFT p95</th></tr></thead><tbody>' +
@@ -256,9 +257,11 @@ function liveRow(e, fresh) {
   const tr = document.createElement('tr');
   if (fresh) tr.className = 'fresh';
   tr.dataset.id = e.id;
-  const t = new Date(e.timestamp);
+  const t = new Date(e.timestamp), pad = (v) => String(v).padStart(2, '0');
+  const clock = `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`;
+  const when = t.toDateString() === new Date().toDateString() ? clock : `${pad(t.getMonth() + 1)}-${pad(t.getDate())} ${clock}`;
   const status = e.proxy_error ? e.proxy_error : e.cache_hit ? 'cache hit' : String(e.status_code);
-  tr.innerHTML = `<td>${esc(t.toLocaleTimeString())}</td><td>${esc(e.provider)}</td><td>${esc(e.model || '–')}</td><td>${esc(e.operation)}${e.stream ? ' ⇶' : ''}</td>` +
+  tr.innerHTML = `<td>${esc(when)}</td><td>${esc(e.provider)}</td><td>${esc(e.model || '–')}</td><td>${esc(e.operation)}${e.stream ? ' ⇶' : ''}</td>` +
     `<td class="num">${num(e.input_tokens)}</td><td class="num">${num(e.cached_input_tokens)}</td><td class="num">${num(e.output_tokens)}</td><td class="num">${e.cost_usd == null ? '–' : usd(e.cost_usd)}</td>` +
     `<td class="num">${ms(e.latency_ms)}</td><td class="${e.status_code >= 400 || e.proxy_error ? 'err' : ''}">${esc(status)}</td>`;
   return tr;
