@@ -194,5 +194,16 @@ describe('dashboard empty state', { skip }, () => {
     assert.equal(await page.locator('#view-spend').isHidden(), true);
     fs.mkdirSync(Artifacts, { recursive: true });
     await page.screenshot({ path: path.join(Artifacts, 'dashboard-empty.png'), fullPage: true });
+
+    // The first request through the proxy replaces the empty state with the views (pushed by the live feed, no reload).
+    const sdk = await fetch(`${target.openaiBase}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${Keys.openai}` },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'first!' }] }),
+    });
+    assert.equal(sdk.status, 200);
+    await sdk.arrayBuffer();
+    await page.waitForSelector('#view-spend:not([hidden]) #kpi-cost', { timeout: 5000 });
+    assert.equal(await page.locator('#empty').isHidden(), true);
   });
 });

@@ -287,6 +287,9 @@ function connectLive() {
     body.prepend(tr);
     while (body.rows.length > 200) body.deleteRow(body.rows.length - 1);
     cache.clear(); // new data: the next view switch or filter change refetches (no timer, no polling)
+    // The first real event turns the empty state into the views. The store sink commits its batch in parallel with
+    // this feed, so look again shortly after (two bounded retries, not a polling loop).
+    if (isEmpty()) { setTimeout(refreshMeta, 300); setTimeout(() => { if (isEmpty()) refreshMeta(); }, 1500); }
   });
 }
 
@@ -328,20 +331,31 @@ async function render() {
   }
 }
 
-async function start() {
+async function loadMeta() {
   const meta = await fetch('/api/dashboard/meta', { credentials: 'same-origin' }).then((r) => r.json());
   state.meta = meta;
+  const providers = [...new Set(meta.models.map((m) => m.provider))];
+  $('provider').innerHTML = '<option value="">all</option>' + providers.map((p) => `<option>${esc(p)}</option>`).join('');
+  $('provider').value = providers.includes(state.provider) ? state.provider : '';
+  state.provider = $('provider').value;
+  fillModels();
+  return meta;
+}
+let refreshing = null;
+function refreshMeta() {
+  refreshing ??= loadMeta().then(() => render()).finally(() => { refreshing = null; });
+}
+
+async function start() {
+  const meta = await loadMeta();
   $('version').textContent = 'v' + meta.version;
   $('setup-lines').textContent = meta.setup_lines.join('\n') + '\n\n# or, to try the dashboard without traffic:\ntokenops demo';
   $('store-path').textContent = 'Store: ' + meta.store_path + (meta.storage_enabled ? '' : ' (storage is off in this daemon)');
-  const providers = [...new Set(meta.models.map((m) => m.provider))];
-  $('provider').innerHTML = '<option value="">all</option>' + providers.map((p) => `<option>${esc(p)}</option>`).join('');
   if (!meta.has_real_events && meta.has_demo_events) {
     state.demo = true;
     $('demo').checked = true;
     showBanner('Showing demo data written by `tokenops demo` (no real traffic recorded yet). Untick "demo data" to hide it.');
   }
-  fillModels();
   const fromHash = location.hash.slice(1);
   if (views[fromHash]) state.view = fromHash;
 
