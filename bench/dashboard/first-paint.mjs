@@ -18,9 +18,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const fake = await new FakeUpstream().start();
-const daemon = new Daemon({ upstreamUrl: fake.url, storage: true });
-await daemon.start();            // creates and migrates the store
-await daemon.stop();
+const creator = new Daemon({ upstreamUrl: fake.url, storage: true });
+await creator.start();           // creates and migrates the store
+await creator.stop();
+const daemon = new Daemon({ upstreamUrl: fake.url, storage: true, home: creator.home });
 
 const db = path.join(daemon.home, 'events.db');
 const nowMs = Date.now();

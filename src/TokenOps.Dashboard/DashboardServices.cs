@@ -24,6 +24,7 @@ public static class DashboardServices
         services.TryAddSingleton(insights);
         services.AddSingleton(new DashboardTokenHolder(DashboardToken.LoadOrCreate(options.Home)));
         services.AddSingleton<DashboardQueryGate>();
+        services.AddSingleton(static sp => new DashboardResponseCache(sp.GetRequiredService<LiveFeedSink>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<LiveFeedSink>();
         services.AddSingleton<IEventSink>(static sp => sp.GetRequiredService<LiveFeedSink>());
         return services;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -23,9 +24,6 @@ namespace TokenOps.Dashboard.Api;
 /// </summary>
 internal static class DashboardApi
 {
-    /// <summary>How far back the filter catalog (providers/models) looks.</summary>
-    public const int CatalogDays = 90;
-
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(DashboardPaths.Api + "/meta", Meta);
@@ -143,28 +141,58 @@ internal static class DashboardApi
         await Json(context, meta, DashboardJsonContext.Default.DashboardMeta).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Store catalog in a few index seeks, whatever the store's size: real/demo presence via LIMIT 1, and the distinct
+    /// provider/model pairs by a loose index scan over ix_prompt_events_provider_model_ts (one seek per pair, never a scan).
+    /// The demo check runs only when there are no real events: it is the only case the page needs it for.
+    /// </summary>
     private static DashboardMeta ReadCatalog(DashboardMeta meta, InsightsOptions options)
     {
         using var connection = InsightsStore.OpenReadOnly(options.StorePath);
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT EXISTS(SELECT 1 FROM prompt_events WHERE source <> 'demo'), EXISTS(SELECT 1 FROM prompt_events WHERE source = 'demo');
-            SELECT provider, COALESCE(model, '(unknown)'), COUNT(*) FROM prompt_events WHERE ts_ms >= $since
-            GROUP BY provider, model ORDER BY 3 DESC LIMIT 200;
-            """;
-        command.Parameters.AddWithValue("$since", options.Time.GetUtcNow().AddDays(-CatalogDays).ToUnixTimeMilliseconds());
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        var hasReal = reader.GetInt64(0) != 0;
-        var hasDemo = reader.GetInt64(1) != 0;
-        reader.NextResult();
+        var hasReal = Exists(connection, "SELECT 1 FROM prompt_events WHERE source <> 'demo' LIMIT 1");
+        var hasDemo = !hasReal && Exists(connection, "SELECT 1 FROM prompt_events WHERE source = 'demo' LIMIT 1");
         var models = new List<ProviderModel>();
-        while (reader.Read())
+        using var first = connection.CreateCommand();
+        first.CommandText = "SELECT provider, model FROM prompt_events ORDER BY provider, model LIMIT 1";
+        using var sameProvider = connection.CreateCommand();
+        sameProvider.CommandText = "SELECT provider, model FROM prompt_events WHERE provider = $p AND model > $m ORDER BY provider, model LIMIT 1";
+        using var nonNull = connection.CreateCommand();
+        nonNull.CommandText = "SELECT provider, model FROM prompt_events WHERE provider = $p AND model IS NOT NULL ORDER BY provider, model LIMIT 1";
+        using var nextProvider = connection.CreateCommand();
+        nextProvider.CommandText = "SELECT provider, model FROM prompt_events WHERE provider > $p ORDER BY provider, model LIMIT 1";
+        var current = Row(first, null, null);
+        while (current is { } c && models.Count < 500)
         {
-            models.Add(new ProviderModel { Provider = reader.GetString(0), Model = reader.GetString(1), Requests = reader.GetInt64(2) });
+            models.Add(new ProviderModel { Provider = c.Provider, Model = c.Model ?? "(unknown)" });
+            current = (c.Model is null ? Row(nonNull, c.Provider, null) : Row(sameProvider, c.Provider, c.Model))
+                ?? Row(nextProvider, c.Provider, null);
         }
 
         return meta with { StoreExists = true, HasRealEvents = hasReal, HasDemoEvents = hasDemo, Models = models };
+    }
+
+    private static bool Exists(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar() is not null;
+    }
+
+    private static (string Provider, string? Model)? Row(SqliteCommand command, string? provider, string? model)
+    {
+        command.Parameters.Clear();
+        if (command.CommandText.Contains("$p", StringComparison.Ordinal))
+        {
+            command.Parameters.AddWithValue("$p", provider);
+        }
+
+        if (command.CommandText.Contains("$m", StringComparison.Ordinal))
+        {
+            command.Parameters.AddWithValue("$m", model);
+        }
+
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : null;
     }
 
     internal static string[] SetupLines(HttpRequest request)
@@ -192,12 +220,30 @@ internal static class DashboardApi
             return;
         }
 
+        var cache = services.GetRequiredService<DashboardResponseCache>();
+        var key = context.Request.Path.Value + context.Request.QueryString.Value;
+        if (cache.TryGet(key, out var cached))
+        {
+            await WriteJsonBytes(context, cached).ConfigureAwait(false);
+            return;
+        }
+
         var gate = services.GetRequiredService<DashboardQueryGate>();
         await gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
-        T result;
+        byte[] body;
         try
         {
-            result = run(options, filter, context.Request.Query);
+            // Another request may have filled the entry while this one waited at the gate.
+            if (cache.TryGet(key, out cached))
+            {
+                body = cached;
+            }
+            else
+            {
+                var version = cache.Version;
+                body = JsonSerializer.SerializeToUtf8Bytes(run(options, filter, context.Request.Query), typeInfo);
+                cache.Set(key, body, version);
+            }
         }
         catch (Exception ex) when (ex is StoreNotFoundException or Storage.StoreUnavailableException)
         {
@@ -219,7 +265,15 @@ internal static class DashboardApi
             gate.Release();
         }
 
-        await Json(context, result, typeInfo).ConfigureAwait(false);
+        await WriteJsonBytes(context, body).ConfigureAwait(false);
+    }
+
+    private static Task WriteJsonBytes(HttpContext context, byte[] body)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 
     private static Task Json<T>(HttpContext context, T value, JsonTypeInfo<T> typeInfo)

@@ -4,7 +4,6 @@ public sealed record ProviderModel
 {
     public required string Provider { get; init; }
     public required string Model { get; init; }
-    public long Requests { get; init; }
 }
 
 /// <summary>What the page needs before it draws: whether there is data at all, and the filter choices.</summary>
@@ -16,8 +15,9 @@ public sealed record DashboardMeta
     public bool StorageEnabled { get; init; }
     /// <summary>Events recorded by the proxy (or replay), i.e. not <c>tokenops demo</c>.</summary>
     public bool HasRealEvents { get; init; }
+    /// <summary>Events written by <c>tokenops demo</c>; only looked up when there are no real events (otherwise false).</summary>
     public bool HasDemoEvents { get; init; }
-    /// <summary>Provider/model pairs seen in the last <see cref="DashboardApi.CatalogDays"/> days, most requests first.</summary>
+    /// <summary>Every provider/model pair in the store, ordered by provider then model.</summary>
     public required IReadOnlyList<ProviderModel> Models { get; init; }
     public int BudgetsConfigured { get; init; }
     /// <summary>Views whose Insights functions are not in this build (e.g. "workflows", "waste").</summary>

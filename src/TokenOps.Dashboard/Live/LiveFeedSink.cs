@@ -16,6 +16,7 @@ public sealed class LiveFeedSink(DashboardOptions options) : IEventSink
     private Subscription[] _subscribers = [];
     private long _dropped;
     private long _published;
+    private long _seen;
 
     public string Name => "dashboard-live";
 
@@ -27,9 +28,13 @@ public sealed class LiveFeedSink(DashboardOptions options) : IEventSink
 
     public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
 
+    /// <summary>Envelopes that went through the bus so far: the dashboard's data version (its response cache keys on it).</summary>
+    public long Seen => Interlocked.Read(ref _seen);
+
     public ValueTask WriteBatchAsync(IReadOnlyList<Envelope> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        Interlocked.Add(ref _seen, batch.Count);
         var subscribers = Volatile.Read(ref _subscribers);
         if (subscribers.Length == 0)
         {

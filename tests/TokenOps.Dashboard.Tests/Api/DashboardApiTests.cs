@@ -188,8 +188,10 @@ public sealed class DashboardApiTests : IAsyncLifetime
 
         Assert.True(root.GetProperty("store_exists").GetBoolean());
         Assert.True(root.GetProperty("has_real_events").GetBoolean());
-        Assert.True(root.GetProperty("has_demo_events").GetBoolean());
-        Assert.Equal(3, root.GetProperty("models").GetArrayLength());
+        Assert.False(root.GetProperty("has_demo_events").GetBoolean()); // only looked up when there are no real events
+        Assert.Equal(
+            ["anthropic/claude-sonnet-4-5", "openai/gpt-4o", "openai/gpt-4o-mini"],
+            root.GetProperty("models").EnumerateArray().Select(static m => m.GetProperty("provider").GetString() + "/" + m.GetProperty("model").GetString()).ToArray());
         Assert.Contains(root.GetProperty("setup_lines").EnumerateArray(), l => l.GetString() == $"export OPENAI_BASE_URL=http://127.0.0.1:{_fixture.BaseAddress.Port}/openai/v1");
         Assert.Equal(["workflows", "waste"], root.GetProperty("unavailable").EnumerateArray().Select(static e => e.GetString()!).ToArray());
     }
@@ -241,6 +243,41 @@ public sealed class DashboardApiTests : IAsyncLifetime
 
 public sealed class DashboardApiNoStoreTests
 {
+    [Fact]
+    public async Task Meta_OnlyDemoEvents_ReportsDemoAndUnknownModel()
+    {
+        await using var fixture = new DashboardFixture();
+        fixture.Add(DashboardFixture.Now.AddHours(-1), source: "demo");
+        fixture.Add(DashboardFixture.Now.AddHours(-2), "gemini", "gemini-2.5-flash", source: "demo");
+        await fixture.StartAsync();
+        using var client = fixture.Client();
+
+        using var meta = JsonDocument.Parse(await client.GetStringAsync(new Uri("api/dashboard/meta", UriKind.Relative)));
+
+        Assert.False(meta.RootElement.GetProperty("has_real_events").GetBoolean());
+        Assert.True(meta.RootElement.GetProperty("has_demo_events").GetBoolean());
+        Assert.Equal(2, meta.RootElement.GetProperty("models").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Spend_CachedUntilAnEventPassesTheBus()
+    {
+        await using var fixture = new DashboardFixture();
+        fixture.Add(DashboardFixture.Now.AddHours(-1), cost: 1.0);
+        await fixture.StartAsync();
+        using var client = fixture.Client();
+        var first = await client.GetStringAsync(new Uri("api/dashboard/spend?since=24h", UriKind.Relative));
+
+        fixture.Add(DashboardFixture.Now.AddMinutes(-30), cost: 2.0); // written behind the bus's back: not seen yet
+        var cached = await client.GetStringAsync(new Uri("api/dashboard/spend?since=24h", UriKind.Relative));
+        await fixture.Live.WriteBatchAsync([TokenOps.Core.Events.Envelope.ForPrompt(new TokenOps.Core.Events.PromptEvent { Provider = "openai" })], CancellationToken.None);
+        var fresh = await client.GetStringAsync(new Uri("api/dashboard/spend?since=24h", UriKind.Relative));
+
+        Assert.Equal(first, cached);
+        Assert.Equal(1.0m, JsonSerializer.Deserialize(first, TokenOps.Insights.InsightsJsonContext.Default.SpendReport)!.Totals.CostUsd);
+        Assert.Equal(3.0m, JsonSerializer.Deserialize(fresh, TokenOps.Insights.InsightsJsonContext.Default.SpendReport)!.Totals.CostUsd);
+    }
+
     [Fact]
     public async Task Spend_WithoutStore_Returns404NoStoreAndMetaSaysSo()
     {

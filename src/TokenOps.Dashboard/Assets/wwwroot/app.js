@@ -163,27 +163,25 @@ function kpis(el, items) {
 }
 
 // ---------- views ----------
-const views = {
-  async spend() {
-    const [spend, series, forecast, budgets] = await Promise.all([api('spend'), api('series'), api('forecast', { days: 14 }), api('budgets')]);
+function drawSpend(spend, series, forecast, budgets) {
     kpis($('spend-kpis'), [
       { id: 'kpi-cost', label: 'Spend in range', value: usd(spend.totals.cost_usd), sub: `${num(spend.totals.requests)} requests` },
       { id: 'kpi-burn', label: 'Burn rate (last 24 h)', value: usd(spend.burn_rate.usd_per_hour) + '/h', sub: usd(spend.burn_rate.last24h_usd) + ' in 24 h' },
-      { id: 'kpi-month', label: 'Projected month end', value: usd(forecast.projected_month_end_usd), sub: usd(forecast.month_to_date_usd) + ' so far · ' + forecast.method },
+      { id: 'kpi-month', label: 'Projected month end', value: forecast ? usd(forecast.projected_month_end_usd) : '…', sub: forecast ? usd(forecast.month_to_date_usd) + ' so far · ' + forecast.method : 'forecasting…' },
       { id: 'kpi-saved', label: 'Saved by cache', value: usd(spend.totals.saved_usd), sub: `${num(spend.totals.cache_hits)} cache hits` },
       { id: 'kpi-unpriced', label: 'Unpriced requests', value: num(spend.totals.unpriced_requests), sub: spend.unpriced.length ? spend.unpriced.map((u) => u.model).slice(0, 2).join(', ') : 'every request priced' },
     ]);
     const ser = series.models.map((m, i) => ({ name: m.model, color: COLORS[i % COLORS.length], values: m.cost }));
     const last = series.buckets.length ? series.buckets[series.buckets.length - 1].key : '';
     let band = null;
-    if (series.bucket === 'day') {
+    if (forecast && series.bucket === 'day') {
       const pts = forecast.points.filter((p) => p.date > last);
       band = { labels: pts.map((p) => p.date), mean: pts.map((p) => p.cost_usd), lo80: pts.map((p) => p.lower80), hi80: pts.map((p) => p.upper80), lo95: pts.map((p) => p.lower95), hi95: pts.map((p) => p.upper95) };
     }
     const perBucket = series.bucket === 'day' ? 1 : 1 / 24;
-    const hlines = budgets.budgets.map((b, i) => {
-      const days = (new Date(b.window_end) - new Date(b.window_start)) / 86400000;
-      return { value: (b.limit_usd / Math.max(1, Math.round(days))) * perBucket, label: `${b.name} budget ${usd(b.limit_usd / Math.max(1, Math.round(days)))}/day`, color: ['#e5534b', '#e5a93b', '#c678dd'][i % 3] };
+    const hlines = (budgets ? budgets.budgets : []).map((b, i) => {
+      const days = Math.max(1, Math.round((new Date(b.window_end) - new Date(b.window_start)) / 86400000));
+      return { value: (b.limit_usd / days) * perBucket, label: `${b.name} budget ${usd(b.limit_usd / days)}/day`, color: ['#e5534b', '#e5a93b', '#c678dd'][i % 3] };
     });
     stackedBars($('spend-chart'), { labels: series.buckets.map((b) => b.key), series: ser, fmt: usd, band, hlines });
     legend($('spend-legend'), ser.concat(band ? [{ name: 'forecast (80% / 95%)', color: '#5b9cf6' }] : []));
@@ -191,11 +189,23 @@ const views = {
     $('spend-table').innerHTML = '<thead><tr><th>model</th><th>provider</th><th class="num">requests</th><th class="num">tokens in/out</th><th class="num">cost</th><th>share</th></tr></thead><tbody>' +
       spend.groups.map((g) => `<tr><td>${esc(g.key)}</td><td>${esc(g.provider)}</td><td class="num">${num(g.totals.requests)}</td><td class="num">${num(g.totals.input_tokens)} / ${num(g.totals.output_tokens)}</td><td class="num cost">${usd(g.totals.cost_usd)}</td><td><div class="bar"><span data-w="${total ? (100 * g.totals.cost_usd / total).toFixed(1) : 0}%"></span></div></td></tr>`).join('') + '</tbody>';
     applyStyles($('spend-table'));
+    if (!budgets) { $('budget-list').innerHTML = '<p class="muted">…</p>'; return; }
     $('budget-list').innerHTML = budgets.budgets.length ? budgets.budgets.map((b) => `<div class="budget"><div class="row"><span>${esc(b.name)} <span class="muted">${esc(b.window)}</span></span><span class="state-${esc(b.state)}">${esc(b.state)}</span></div>` +
       `<div class="bar"><span data-w="${Math.min(100, 100 * b.used).toFixed(1)}%" data-bg="${b.used >= 1 ? '#e5534b' : b.used >= 0.75 ? '#e5a93b' : '#3fb68b'}"></span></div>` +
       `<div class="row muted"><span>${usd(b.actual_usd)} of ${usd(b.limit_usd)} (${pct(b.used)})</span><span>forecast ${usd(b.forecast_usd)}${b.projected_breach_date ? ' · breach ' + esc(b.projected_breach_date) : ''}</span></div></div>`).join('')
       : '<p class="muted">No budgets configured. Add <code>budgets[]</code> to ~/.tokenops/config.json, e.g. <code>{"name":"team","window":"monthly","limit_usd":500}</code>.</p>';
     applyStyles($('budget-list'));
+}
+
+const views = {
+  async spend() {
+    // Progressive: KPIs and stacked bars paint as soon as spend + series arrive; the forecast (90 days of history) and the
+    // budgets are drawn into the same chart when they follow.
+    const spendP = api('spend'), seriesP = api('series'), forecastP = api('forecast', { days: 14 }), budgetsP = api('budgets');
+    const [spend, series] = await Promise.all([spendP, seriesP]);
+    drawSpend(spend, series, null, null);
+    const [forecast, budgets] = await Promise.all([forecastP, budgetsP]);
+    drawSpend(spend, series, forecast, budgets);
   },
 
   async tokens() {
@@ -347,7 +357,12 @@ function refreshMeta() {
 }
 
 async function start() {
-  const meta = await loadMeta();
+  const fromHash = location.hash.slice(1);
+  if (views[fromHash]) state.view = fromHash;
+  const metaP = loadMeta();
+  // Most stores hold real traffic: start the default view's queries while the catalog is read (they land in the cache).
+  if (state.view === 'spend' || state.view === 'tokens') { api('spend').catch(() => {}); api('series').catch(() => {}); }
+  const meta = await metaP;
   $('version').textContent = 'v' + meta.version;
   $('setup-lines').textContent = meta.setup_lines.join('\n') + '\n\n# or, to try the dashboard without traffic:\ntokenops demo';
   $('store-path').textContent = 'Store: ' + meta.store_path + (meta.storage_enabled ? '' : ' (storage is off in this daemon)');
@@ -356,9 +371,6 @@ async function start() {
     $('demo').checked = true;
     showBanner('Showing demo data written by `tokenops demo` (no real traffic recorded yet). Untick "demo data" to hide it.');
   }
-  const fromHash = location.hash.slice(1);
-  if (views[fromHash]) state.view = fromHash;
-
   $('range').addEventListener('click', (e) => {
     const b = e.target.closest('button');
     if (!b) return;
