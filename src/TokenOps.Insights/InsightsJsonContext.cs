@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using TokenOps.Insights.Budgets;
 using TokenOps.Insights.Forecast;
+using TokenOps.Insights.Latency;
 using TokenOps.Insights.Spend;
 
 namespace TokenOps.Insights;
@@ -17,6 +18,8 @@ namespace TokenOps.Insights;
     AllowTrailingCommas = true,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(SpendReport))]
+[JsonSerializable(typeof(SpendSeriesReport))]
+[JsonSerializable(typeof(LatencyReport))]
 [JsonSerializable(typeof(PricingCheckReport))]
 [JsonSerializable(typeof(ForecastReport))]
 [JsonSerializable(typeof(BudgetReport))]

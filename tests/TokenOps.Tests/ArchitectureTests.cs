@@ -18,6 +18,7 @@ public sealed class ArchitectureTests
         ["TokenOps.Storage"] = ["TokenOps.Core"],
         ["TokenOps.Otlp"] = ["TokenOps.Core"],
         ["TokenOps.Insights"] = ["TokenOps.Core", "TokenOps.Storage", "TokenOps.Tokenizers", "TokenOps.Optimizer"],
+        ["TokenOps.Dashboard"] = ["TokenOps.Core", "TokenOps.Insights", "TokenOps.Storage"],
         ["TokenOps.Mcp"] = ["TokenOps.Core", "TokenOps.Insights", "TokenOps.Storage", "TokenOps.Tokenizers", "TokenOps.Optimizer"],
     };
 

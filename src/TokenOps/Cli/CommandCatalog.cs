@@ -6,7 +6,7 @@ namespace TokenOps.Cli;
 /// </summary>
 internal static class CommandCatalog
 {
-    public static readonly string[] Names = ["start", "status", "version", "config", "events", "spend", "forecast", "budget", "pricing", "demo", "cache", "replay", "workflows", "trace", "waste", "coach", "serve"];
+    public static readonly string[] Names = ["start", "status", "version", "config", "events", "spend", "forecast", "budget", "pricing", "demo", "cache", "replay", "workflows", "trace", "waste", "coach", "serve", "dashboard", "latency"];
 
     /// <summary>The first argument when it is neither an option nor a known command, else null.</summary>
     public static string? FindUnknownCommand(string[] args)

@@ -104,12 +104,14 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         ComposeCache(services, config);
         ComposeOptimizer(services, config);
         ComposeProxy(services, config);
+        ComposeDashboard(services, config);
         options.ConfigureServices?.Invoke(services);
 
         // 5.
         var app = builder.Build();
         app.UseMiddleware<RequestLog>();
         app.MapControlEndpoints();
+        MapDashboard(app);
         MapProxy(app);
         return new DaemonHost(app, config);
     }
