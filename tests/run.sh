@@ -8,9 +8,10 @@ root=$(pwd)
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# 1. Native prerequisites of the AOT link (static SQLite, zlib), only when missing.
+# 1. Native prerequisites of the AOT link (static SQLite, zlib) and the headless browser of the
+#    dashboard end-to-end test (Debian's chromium, driven by playwright-core), only when missing.
 missing=()
-for package in libsqlite3-dev zlib1g-dev; do
+for package in libsqlite3-dev zlib1g-dev chromium; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
