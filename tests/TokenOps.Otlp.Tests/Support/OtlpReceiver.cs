@@ -22,13 +22,16 @@ internal sealed record ReceivedRequest(string Path, string ContentType, Dictiona
 internal sealed class OtlpReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private int _count;
+    private readonly ConcurrentDictionary<string, int> _countByPath = new(StringComparer.Ordinal);
 
     private OtlpReceiver(WebApplication app) => _app = app;
 
     public ConcurrentQueue<ReceivedRequest> Requests { get; } = new();
 
-    /// <summary>(request index from 0, path) → (status, Retry-After header value or null).</summary>
+    /// <summary>
+    /// (request index from 0 on that path, path) → (status, Retry-After header value or null). Counted per path: the exporter's
+    /// metrics loop may post /v1/metrics before /v1/traces, so a global index would make "the first traces request" racy.
+    /// </summary>
     public Func<int, string, (int Status, string? RetryAfter)> Respond { get; set; } = (_, _) => (200, null);
 
     public string BaseUrl { get; private set; } = "";
@@ -54,8 +57,9 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     {
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body);
-        var index = Interlocked.Increment(ref _count) - 1;
-        var (status, retryAfter) = Respond(index, context.Request.Path.Value ?? "");
+        var path = context.Request.Path.Value ?? "";
+        var index = _countByPath.AddOrUpdate(path, 0, static (_, n) => n + 1);
+        var (status, retryAfter) = Respond(index, path);
         var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
         Requests.Enqueue(new ReceivedRequest(context.Request.Path.Value ?? "", context.Request.ContentType ?? "", headers, body.ToArray(), status));
         context.Response.StatusCode = status;
