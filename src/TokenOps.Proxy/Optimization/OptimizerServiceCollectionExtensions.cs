@@ -6,7 +6,7 @@ using TokenOps.Core.Bus;
 using TokenOps.Core.Pricing;
 using TokenOps.Optimizer.Pipeline;
 using TokenOps.Proxy.Forwarding;
-using TokenOps.Tokenizers;
+using TokenOps.Proxy.Observation;
 
 namespace TokenOps.Proxy.Optimization;
 
@@ -17,8 +17,8 @@ public static class OptimizerServiceCollectionExtensions
     /// registered <see cref="IPromptCostStamper"/>), the interactive <see cref="IPreForwardInterceptor"/> (always — a request
     /// can opt in with <c>X-TokenOps-Optimize: interactive</c>), and in passive mode the <see cref="IExchangeCompletionHook"/>
     /// with its bounded background worker. Interceptors run in registration order: call this before the response cache's
-    /// registration if the cache should key on the optimized body. Also warms the tokenizers so the first request does
-    /// not spend its latency budget loading them.
+    /// registration if the cache should key on the optimized body. Also warms the tokenizers (once the server listens) so
+    /// the first requests do not spend their latency budget loading them.
     /// </summary>
     public static IServiceCollection AddTokenOpsOptimizer(this IServiceCollection services, OptimizerOptions options)
     {
@@ -46,7 +46,7 @@ public static class OptimizerServiceCollectionExtensions
             services.AddSingleton<IExchangeCompletionHook>(static sp => sp.GetRequiredService<PassiveOptimizer>());
         }
 
-        _ = TokenizerRegistry.Warm();
+        services.AddTokenizerWarmup();
         return services;
     }
 }

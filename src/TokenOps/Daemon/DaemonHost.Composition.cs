@@ -17,7 +17,6 @@ using TokenOps.Optimizer.Pipeline;
 using TokenOps.Proxy.Observation;
 using TokenOps.Proxy.Optimization;
 using TokenOps.Storage.Cache;
-using TokenOps.Tokenizers;
 
 namespace TokenOps.Daemon;
 
@@ -42,13 +41,13 @@ internal sealed partial class DaemonHost
     }
 
     /// <summary>
-    /// [B] The observation tap: request hashing, tokenizers (warmed in the background), usage taps. The passive
+    /// [B] The observation tap: request hashing, tokenizers (warmed in the background once the socket listens), usage taps. The passive
     /// optimizer reads the captured request body off the request path, so it turns capture on for itself and scrubs
     /// the body before the event is published unless the user opted into <c>capture.bodies</c>.
     /// </summary>
     private static void ComposeObservation(IServiceCollection services, TokenOpsConfig config)
     {
-        _ = TokenizerRegistry.Warm();
+        services.AddTokenizerWarmup();
         var capture = config.Capture.Bodies || PassiveOptimizerNeedsBodies(config);
         services.AddSingleton<IExchangeObserverFactory>(sp => new ExchangeObserverFactory(
             new ObservationOptions { CaptureBodies = capture },

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using TokenOps.Tokenizers;
+
+namespace TokenOps.Proxy.Observation;
+
+/// <summary>
+/// Loads the tokenizer vocabularies (o200k + cl100k, ~100 ms of CPU and a burst of allocations) once the server is
+/// listening, on the thread pool. Warming them during startup instead competed with Kestrel's own start on a 2-core
+/// machine and delayed the listening socket by hundreds of milliseconds; after <c>ApplicationStarted</c> the first
+/// requests may still overlap the load, but they count tokens lazily through the same <see cref="Lazy{T}"/> anyway.
+/// </summary>
+internal sealed class TokenizerWarmup(IHostApplicationLifetime lifetime) : IHostedService
+{
+    private CancellationTokenRegistration _registration;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _registration = lifetime.ApplicationStarted.Register(static () => _ = TokenizerRegistry.Warm());
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _registration.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Registration of <see cref="TokenizerWarmup"/> (idempotent: the observer and the optimizer both ask for it).</summary>
+public static class TokenizerWarmupServiceCollectionExtensions
+{
+    public static IServiceCollection AddTokenizerWarmup(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TokenizerWarmup>());
+        return services;
+    }
+}
