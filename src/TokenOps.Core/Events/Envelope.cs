@@ -24,7 +24,14 @@ public sealed class Envelope
     public const string CurrentSchemaVersion = "1.0.0";
     public const int CurrentSchemaMajor = 1;
 
-    public string Id { get; init; } = Guid.CreateVersion7().ToString();
+    public Envelope()
+        : this(NewId())
+    {
+    }
+
+    private Envelope(string id) => Id = id;
+
+    public string Id { get; init; }
     public string SchemaVersion { get; init; } = CurrentSchemaVersion;
     /// <summary>prompt | optimization | workflow | coaching.</summary>
     public string Type { get; init; } = EventTypes.Prompt;
@@ -38,13 +45,21 @@ public sealed class Envelope
     public WorkflowEvent? Workflow { get; init; }
     public CoachingEvent? Coaching { get; init; }
 
-    public static Envelope ForPrompt(PromptEvent prompt, string source = EventSources.Proxy) => new()
+    /// <summary>A new envelope id (UUIDv7: time-ordered).</summary>
+    public static string NewId() => Guid.CreateVersion7().ToString();
+
+    /// <summary>The prompt's envelope; its id is <see cref="PromptEvent.EnvelopeId"/> when one was reserved.</summary>
+    public static Envelope ForPrompt(PromptEvent prompt, string source = EventSources.Proxy)
     {
-        Type = EventTypes.Prompt,
-        Timestamp = prompt.StartedAt,
-        Source = source,
-        Prompt = prompt,
-    };
+        ArgumentNullException.ThrowIfNull(prompt);
+        return new Envelope(prompt.EnvelopeId ?? NewId())
+        {
+            Type = EventTypes.Prompt,
+            Timestamp = prompt.StartedAt,
+            Source = source,
+            Prompt = prompt,
+        };
+    }
 
     public static Envelope ForOptimization(OptimizationEvent optimization, DateTimeOffset timestamp, string source = EventSources.Proxy) => new()
     {

@@ -126,6 +126,14 @@ public sealed class PromptEvent
     /// <summary>Response body (decompressed), bounded; set by the observer only when body capture is on.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public byte[]? CapturedResponseBody { get; set; }
+
+    /// <summary>
+    /// The id the envelope of this event will carry (<see cref="Envelope.ForPrompt"/>), reserved before it is published so
+    /// that events about the same request published earlier (OptimizationEvent.PromptEventId) can link to it. Null until
+    /// something needs it; not serialized (the envelope carries it as its id).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? EnvelopeId { get; set; }
 }
 
 public static class UsageSources

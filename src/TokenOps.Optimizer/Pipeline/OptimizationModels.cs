@@ -29,7 +29,7 @@ public sealed class OptimizationRequest
 
     public string? PromptHash { get; init; }
 
-    /// <summary>Envelope id of the prompt event this request belongs to, when known (replay).</summary>
+    /// <summary>Envelope id of the prompt event this request belongs to: the stored row (replay) or the id reserved for the live request's PromptEvent (proxy).</summary>
     public string? PromptEventId { get; init; }
 }
 

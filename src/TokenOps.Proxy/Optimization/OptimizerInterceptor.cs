@@ -29,7 +29,8 @@ namespace TokenOps.Proxy.Optimization;
 /// <item>When something was applied, the rewritten JSON goes upstream and the response carries
 /// <c>X-TokenOps-Optimized: &lt;kinds&gt;</c> (set here, before the upstream's headers are copied — the forwarder only
 /// sets upstream header names, so ours survives).</item>
-/// <item>Every recommendation is published as an OptimizationEvent (applied / rejected / skipped).</item>
+/// <item>Every recommendation is published as an OptimizationEvent (applied / rejected / skipped) whose
+/// <c>prompt_event_id</c> is the id reserved for the request's PromptEvent envelope (published later, on completion).</item>
 /// </list>
 /// </remarks>
 internal sealed class OptimizerInterceptor : IPreForwardInterceptor
@@ -115,6 +116,14 @@ internal sealed class OptimizerInterceptor : IPreForwardInterceptor
         }
 
         var headers = request.Headers;
+
+        // Reserve the id the prompt event's envelope will carry, so each OptimizationEvent links to its request.
+        var promptEvent = context.Event;
+        if (promptEvent is not null)
+        {
+            promptEvent.EnvelopeId ??= Envelope.NewId();
+        }
+
         var optimization = new OptimizationRequest
         {
             Provider = context.ProviderName,
@@ -125,6 +134,7 @@ internal sealed class OptimizerInterceptor : IPreForwardInterceptor
             WorkflowId = NullIfEmpty(headers["X-TokenOps-Workflow-Id"]),
             AgentId = NullIfEmpty(headers["X-TokenOps-Agent-Id"]),
             CredentialHash = ForwardingExchange.HashCredential(NullIfEmpty(headers.Authorization) ?? NullIfEmpty(headers["x-api-key"]) ?? NullIfEmpty(headers["x-goog-api-key"])),
+            PromptEventId = promptEvent?.EnvelopeId,
         };
 
         OptimizationOutcome outcome;
@@ -138,7 +148,7 @@ internal sealed class OptimizerInterceptor : IPreForwardInterceptor
             return false;
         }
 
-        if (context.Event is { } promptEvent)
+        if (promptEvent is not null)
         {
             _marks.Mark(promptEvent);
         }

@@ -72,8 +72,12 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
             return;
         }
 
+        // Completion hooks run before the prompt event is published: reserving its envelope id here links the
+        // recommendations (published later by the worker) to it.
+        promptEvent.EnvelopeId ??= Envelope.NewId();
         var work = new Work(body, new OptimizationRequestHeader(promptEvent.Provider, promptEvent.Operation, promptEvent.RequestModel,
-            promptEvent.SessionId, promptEvent.WorkflowId, promptEvent.AgentId, promptEvent.CredentialHash, promptEvent.PromptHash));
+            promptEvent.SessionId, promptEvent.WorkflowId, promptEvent.AgentId, promptEvent.CredentialHash, promptEvent.PromptHash,
+            promptEvent.EnvelopeId));
         if (!_queue.Writer.TryWrite(work))
         {
             Interlocked.Increment(ref _dropped);
@@ -129,6 +133,7 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
             AgentId = h.AgentId,
             CredentialHash = h.CredentialHash,
             PromptHash = h.PromptHash,
+            PromptEventId = h.PromptEventId,
         };
         var outcome = _pipeline.Run(request, PipelineRunMode.Passive);
         if (_publisher is null)
@@ -153,7 +158,7 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
     private static partial void LogFailed(ILogger logger, Exception exception);
 
     private sealed record OptimizationRequestHeader(string Provider, string Operation, string? Model, string? SessionId,
-        string? WorkflowId, string? AgentId, string? CredentialHash, string? PromptHash);
+        string? WorkflowId, string? AgentId, string? CredentialHash, string? PromptHash, string? PromptEventId);
 
     private sealed record Work(byte[] Body, OptimizationRequestHeader Header);
 }

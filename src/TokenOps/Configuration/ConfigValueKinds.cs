@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using TokenOps.Optimizer.Pipeline;
 
 namespace TokenOps.Configuration;
 
@@ -23,14 +24,20 @@ internal static class ConfigValueKinds
 {
     public static readonly ConfigValueKind<bool> Bool = new BoolKind();
     public static readonly ConfigValueKind<TimeSpan> PositiveDuration = new DurationKind();
-    public static readonly ConfigValueKind<long> Size = new SizeKind();
+    public static readonly ConfigValueKind<long> Size = new SizeKind(long.MaxValue);
     public static readonly ConfigValueKind<Uri> HttpUrl = new UrlKind();
     public static readonly ConfigValueKind<string> Listen = new ListenKind();
     public static readonly ConfigValueKind<string> FilePath = new PathKind();
     public static readonly ConfigValueKind<LogLevel> Level = new LogLevelKind();
     public static readonly ConfigValueKind<ImmutableSortedDictionary<string, string>> StringMap = new StringMapKind();
 
+    /// <summary><c>optimizer.router.rules</c>: a list of <c>{from, to, max_input_tokens?, quality?, provider?}</c> objects.</summary>
+    public static readonly ConfigValueKind<ImmutableArray<ModelRouteRule>> RouteRules = new RouteRulesKind();
+
     public static ConfigValueKind<int> Int(int min, int max) => new IntKind(min, max);
+
+    /// <summary>A size (bytes or "4MB") of at most <paramref name="max"/> bytes.</summary>
+    public static ConfigValueKind<long> SizeAtMost(long max) => new SizeKind(max);
 
     public static ConfigValueKind<double> Number(double min, double max) => new DoubleKind(min, max);
 
@@ -123,21 +130,24 @@ internal static class ConfigValueKinds
         }
     }
 
-    private sealed class SizeKind : ConfigValueKind<long>
+    private sealed class SizeKind(long max) : ConfigValueKind<long>
     {
         public override string? FromJson(JsonElement element, out long value)
         {
             value = 0;
             if (element.ValueKind == JsonValueKind.Number)
             {
-                return element.TryGetInt64(out value) && value > 0 ? null : $"{Show(element)} is not {SizeParser.Expected}";
+                return element.TryGetInt64(out value) && value > 0 ? Check(Show(element), value) : $"{Show(element)} is not {SizeParser.Expected}";
             }
 
             return element.ValueKind == JsonValueKind.String ? FromText(element.GetString()!, out value) : $"{Show(element)} is not {SizeParser.Expected}";
         }
 
         public override string? FromText(string text, out long value) =>
-            SizeParser.TryParse(text, out value) && value > 0 ? null : $"\"{text}\" is not {SizeParser.Expected}";
+            SizeParser.TryParse(text, out value) && value > 0 ? Check("\"" + text + "\"", value) : $"\"{text}\" is not {SizeParser.Expected}";
+
+        private string? Check(string shown, long value) =>
+            value <= max ? null : $"{shown} is more than the maximum of {max.ToString(CultureInfo.InvariantCulture)} bytes";
     }
 
     private sealed class UrlKind : ConfigValueKind<Uri>
@@ -368,6 +378,121 @@ internal static class ConfigValueKinds
 
             value = builder.ToImmutable();
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Model router rules, validated field by field so a typo or a bad value names the rule and the field
+    /// (<c>rule 2: quality: 1.5 is not between 0 and 1</c>). As text (flags), the same JSON array.
+    /// </summary>
+    private sealed class RouteRulesKind : ConfigValueKind<ImmutableArray<ModelRouteRule>>
+    {
+        private const string Example = "[{\"from\": \"gpt-4o\", \"to\": \"gpt-4o-mini\", \"max_input_tokens\": 2000, \"quality\": 0.9}]";
+        private static readonly ConfigValueKind<int> Tokens = new IntKind(1, int.MaxValue);
+        private static readonly ConfigValueKind<double> Quality = new DoubleKind(0, 1);
+        private static readonly ConfigValueKind<string> Provider = new OneOfKind(["openai", "anthropic", "gemini"]);
+
+        public override string? FromJson(JsonElement element, out ImmutableArray<ModelRouteRule> value)
+        {
+            value = [];
+            if (element.ValueKind != JsonValueKind.Array)
+            {
+                return $"is not a list of rules like {Example}";
+            }
+
+            var rules = ImmutableArray.CreateBuilder<ModelRouteRule>();
+            var index = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                index++;
+                var error = ReadRule(item, out var rule);
+                if (error is not null)
+                {
+                    return $"rule {index.ToString(CultureInfo.InvariantCulture)}: {error}";
+                }
+
+                rules.Add(rule);
+            }
+
+            value = rules.ToImmutable();
+            return null;
+        }
+
+        public override string? FromText(string text, out ImmutableArray<ModelRouteRule> value)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(text, ConfigLoader.DocumentOptions);
+                return FromJson(document.RootElement, out value);
+            }
+            catch (JsonException)
+            {
+                value = [];
+                return "is not valid JSON";
+            }
+        }
+
+        private static string? ReadRule(JsonElement item, out ModelRouteRule rule)
+        {
+            rule = null!;
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                return $"{Show(item)} is not an object like {{\"from\": \"gpt-4o\", \"to\": \"gpt-4o-mini\"}}";
+            }
+
+            string? from = null;
+            string? to = null;
+            int? maxInputTokens = null;
+            var quality = 0.9;
+            string? provider = null;
+            foreach (var property in item.EnumerateObject())
+            {
+                string? error;
+                switch (property.Name)
+                {
+                    case "from":
+                        error = ModelName(property.Value, out from);
+                        break;
+                    case "to":
+                        error = ModelName(property.Value, out to);
+                        break;
+                    case "max_input_tokens" when property.Value.ValueKind == JsonValueKind.Null:
+                        maxInputTokens = null;
+                        error = null;
+                        break;
+                    case "max_input_tokens":
+                        error = Tokens.FromJson(property.Value, out var tokens);
+                        maxInputTokens = tokens;
+                        break;
+                    case "quality":
+                        error = Quality.FromJson(property.Value, out quality);
+                        break;
+                    case "provider":
+                        error = property.Value.ValueKind == JsonValueKind.Null ? null : Provider.FromJson(property.Value, out provider);
+                        break;
+                    default:
+                        return $"\"{property.Name}\" is not one of from, to, max_input_tokens, quality, provider";
+                }
+
+                if (error is not null)
+                {
+                    return property.Name + ": " + error;
+                }
+            }
+
+            if (from is null || to is null)
+            {
+                return from is null ? "\"from\" is missing (the model to route away from)" : "\"to\" is missing (the model to route to)";
+            }
+
+            rule = new ModelRouteRule { From = from, To = to, MaxInputTokens = maxInputTokens, Quality = quality, Provider = provider };
+            return null;
+        }
+
+        private static string? ModelName(JsonElement element, out string? value)
+        {
+            value = element.ValueKind == JsonValueKind.String ? element.GetString()!.Trim() : null;
+            return string.IsNullOrEmpty(value) ? $"{Show(element)} is not a model name like \"gpt-4o\" or \"claude-opus-*\"" : null;
         }
     }
 

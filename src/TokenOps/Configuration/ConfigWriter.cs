@@ -93,6 +93,7 @@ internal static class ConfigWriter
 
         writer.WriteEndArray();
         writer.WriteNumber("min_quality", config.Optimizer.MinQuality);
+        WriteOptimizerDetails(writer, config.Optimizer);
         writer.WriteEndObject();
 
         writer.WriteStartObject("otlp");
@@ -124,6 +125,66 @@ internal static class ConfigWriter
         LogLevel.Critical => "critical",
         _ => "none",
     };
+
+    private static void WriteOptimizerDetails(Utf8JsonWriter writer, OptimizerConfig optimizer)
+    {
+        writer.WriteNumber("latency_budget_ms", optimizer.LatencyBudgetMs);
+        writer.WriteNumber("max_body_bytes", optimizer.MaxBodyBytes);
+        writer.WriteNumber("passive_queue", optimizer.PassiveQueue);
+
+        writer.WriteStartObject("compress");
+        writer.WriteBoolean("collapse_duplicate_lines", optimizer.CompressCollapseDuplicateLines);
+        writer.WriteEndObject();
+
+        writer.WriteStartObject("dedupe");
+        writer.WriteNumber("threshold", optimizer.DedupeThreshold);
+        writer.WriteNumber("min_tokens", optimizer.DedupeMinTokens);
+        writer.WriteEndObject();
+
+        writer.WriteStartObject("retrieval");
+        writer.WriteNumber("min_block_tokens", optimizer.RetrievalMinBlockTokens);
+        writer.WriteNumber("min_chunks", optimizer.RetrievalMinChunks);
+        writer.WriteNumber("keep_min", optimizer.RetrievalKeepMin);
+        writer.WriteNumber("relative_score", optimizer.RetrievalRelativeScore);
+        writer.WriteEndObject();
+
+        writer.WriteStartObject("context_trim");
+        writer.WriteNumber("max_tokens", optimizer.ContextTrimMaxTokens);
+        writer.WriteNumber("keep_last_turns", optimizer.ContextTrimKeepLastTurns);
+        writer.WriteBoolean("keep_first_user", optimizer.ContextTrimKeepFirstUser);
+        writer.WriteEndObject();
+
+        writer.WriteStartObject("router");
+        writer.WriteStartArray("rules");
+        foreach (var rule in optimizer.RouterRules)
+        {
+            // Optional fields left unset are left out, so the output is itself a valid config file.
+            writer.WriteStartObject();
+            writer.WriteString("from", rule.From);
+            writer.WriteString("to", rule.To);
+            if (rule.MaxInputTokens is { } maxInputTokens)
+            {
+                writer.WriteNumber("max_input_tokens", maxInputTokens);
+            }
+
+            writer.WriteNumber("quality", rule.Quality);
+            if (rule.Provider is { } provider)
+            {
+                writer.WriteString("provider", provider);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+
+        writer.WriteStartObject("cache_hint");
+        writer.WriteNumber("min_tokens", optimizer.CacheHintMinTokens);
+        writer.WriteNumber("sessions", optimizer.CacheHintSessions);
+        writer.WriteNumber("prefixes_per_session", optimizer.CacheHintPrefixesPerSession);
+        writer.WriteEndObject();
+    }
 
     private static void WriteProvider(Utf8JsonWriter writer, string name, Uri url)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using TokenOps.Optimizer.Pipeline;
 
 namespace TokenOps.Configuration;
 
@@ -139,6 +140,44 @@ internal sealed record OptimizerConfig
     public ImmutableArray<string> Kinds { get; init; } = KnownKinds;
 
     public double MinQuality { get; init; } = 0.85;
+
+    // The rest mirror TokenOps.Optimizer.Pipeline.OptimizerOptions (same defaults); see the README's configuration table.
+    public double LatencyBudgetMs { get; init; } = 2;
+
+    public long MaxBodyBytes { get; init; } = 4L * 1024 * 1024;
+
+    public int PassiveQueue { get; init; } = 256;
+
+    public bool CompressCollapseDuplicateLines { get; init; } = true;
+
+    public double DedupeThreshold { get; init; } = 0.85;
+
+    public int DedupeMinTokens { get; init; } = 50;
+
+    public int RetrievalMinBlockTokens { get; init; } = 400;
+
+    public int RetrievalMinChunks { get; init; } = 4;
+
+    public int RetrievalKeepMin { get; init; } = 2;
+
+    public double RetrievalRelativeScore { get; init; } = 0.2;
+
+    /// <summary>0 disables context trimming.</summary>
+    public int ContextTrimMaxTokens { get; init; }
+
+    /// <summary>0 keeps as many turns as fit.</summary>
+    public int ContextTrimKeepLastTurns { get; init; }
+
+    public bool ContextTrimKeepFirstUser { get; init; } = true;
+
+    /// <summary><c>optimizer.router.rules</c>, in order (first match wins); validated when read.</summary>
+    public ImmutableArray<ModelRouteRule> RouterRules { get; init; } = [];
+
+    public int CacheHintMinTokens { get; init; } = 1024;
+
+    public int CacheHintSessions { get; init; } = 1024;
+
+    public int CacheHintPrefixesPerSession { get; init; } = 32;
 }
 
 internal sealed record OtlpConfig

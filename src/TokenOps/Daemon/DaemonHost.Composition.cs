@@ -68,7 +68,24 @@ internal sealed partial class DaemonHost
         Mode = string.Equals(config.Optimizer.Mode, "interactive", StringComparison.OrdinalIgnoreCase) ? OptimizerMode.Interactive : OptimizerMode.Passive,
         Kinds = [.. config.Optimizer.Kinds],
         MinQuality = config.Optimizer.MinQuality,
+        LatencyBudgetMs = config.Optimizer.LatencyBudgetMs,
+        MaxBodyBytes = (int)config.Optimizer.MaxBodyBytes, // validated ≤ int.MaxValue
+        PassiveQueueCapacity = config.Optimizer.PassiveQueue,
         ScrubCapturedBodies = !config.Capture.Bodies,
+        CompressDuplicateLines = config.Optimizer.CompressCollapseDuplicateLines,
+        DedupeThreshold = config.Optimizer.DedupeThreshold,
+        DedupeMinTokens = config.Optimizer.DedupeMinTokens,
+        RetrievalMinBlockTokens = config.Optimizer.RetrievalMinBlockTokens,
+        RetrievalMinChunks = config.Optimizer.RetrievalMinChunks,
+        RetrievalKeepMin = config.Optimizer.RetrievalKeepMin,
+        RetrievalRelativeScore = config.Optimizer.RetrievalRelativeScore,
+        ContextTrimMaxTokens = config.Optimizer.ContextTrimMaxTokens,
+        ContextTrimKeepLastTurns = config.Optimizer.ContextTrimKeepLastTurns,
+        ContextTrimKeepFirstUser = config.Optimizer.ContextTrimKeepFirstUser,
+        RouterRules = [.. config.Optimizer.RouterRules],
+        CacheHintMinTokens = config.Optimizer.CacheHintMinTokens,
+        CacheHintSessions = config.Optimizer.CacheHintSessions,
+        CacheHintPrefixesPerSession = config.Optimizer.CacheHintPrefixesPerSession,
     };
 
     private static bool PassiveOptimizerNeedsBodies(TokenOpsConfig config) =>

@@ -104,7 +104,8 @@ public sealed class EvalReportTests(ITestOutputHelper output)
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"Eval corpus: {prompts} prompts (6 templates x 5 variants x 3 providers); replay mode, each optimizer alone, then all composed.\n");
-        sb.Append("Options: min_quality 0.85, context_trim.max_tokens 3000, router rules gpt-4o->gpt-4o-mini / sonnet-4.5->haiku-4.5 / gemini-2.5-pro->flash (<=1500 tokens).\n\n");
+        sb.Append("Options: min_quality 0.85, context_trim.max_tokens 3000, router rules gpt-4o->gpt-4o-mini / sonnet-4.5->haiku-4.5 / gemini-2.5-pro->flash (<=1500 tokens).\n");
+        sb.Append("Reproduce (rewrites this file): `dotnet test tests/TokenOps.Optimizer.Tests --filter FullyQualifiedName~EvalReportTests`\n\n");
         sb.Append("| provider | optimizer | accepted | tokens before | tokens saved | saved % | cacheable tokens | USD saved |\n");
         sb.Append("|---|---|---:|---:|---:|---:|---:|---:|\n");
         foreach (var ((provider, kind), row) in rows.OrderBy(r => r.Key.Provider).ThenBy(r => r.Key.Kind == "all" ? 99 : OptimizerKinds.All.ToList().IndexOf(r.Key.Kind)))

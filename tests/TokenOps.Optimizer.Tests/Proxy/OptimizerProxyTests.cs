@@ -14,6 +14,7 @@ using TokenOps.Core.Bus;
 using TokenOps.Core.Events;
 using TokenOps.Optimizer.Pipeline;
 using TokenOps.Proxy;
+using TokenOps.Proxy.Observation;
 using TokenOps.Proxy.Optimization;
 using TokenOps.Testing.Fakes;
 
@@ -34,12 +35,18 @@ public sealed class OptimizerProxyTests
         }
     }
 
-    private static async Task<(WebApplication App, HttpClient Client)> StartAsync(Uri upstream, OptimizerOptions optimizer, IEventPublisher publisher)
+    private static async Task<(WebApplication App, HttpClient Client)> StartAsync(Uri upstream, OptimizerOptions optimizer, IEventPublisher publisher, bool captureBodies = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddSingleton(publisher);
+        if (captureBodies)
+        {
+            // As the daemon does for passive mode: the observer captures the request body the passive hook analyses.
+            builder.Services.AddSingleton<IExchangeObserverFactory>(new ExchangeObserverFactory(new ObservationOptions { CaptureBodies = true }, TimeProvider.System));
+        }
+
         builder.Services.AddTokenOpsProxy(new ProxyOptions
         {
             Upstreams = new Dictionary<string, Uri> { ["openai"] = upstream, ["anthropic"] = upstream, ["gemini"] = upstream },
@@ -53,6 +60,26 @@ public sealed class OptimizerProxyTests
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    /// <summary>Events are published off the request path, after the client has its response: wait for them (bounded).</summary>
+    private static async Task<Envelope> WaitForAsync(Collecting publisher, string type)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var envelope in publisher.Envelopes)
+            {
+                if (envelope.Type == type)
+                {
+                    return envelope;
+                }
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new Xunit.Sdk.XunitException($"no {type} event published within 10 s");
+    }
 
     [Fact]
     public async Task Interactive_HeaderOptIn_UpstreamGetsOptimizedBodyAndResponseNamesKinds()
@@ -80,6 +107,32 @@ public sealed class OptimizerProxyTests
         Assert.False(string.IsNullOrEmpty(await response.Content.ReadAsStringAsync()));
         var applied = Assert.Single(publisher.Envelopes, e => e.Type == EventTypes.Optimization);
         Assert.Equal(("prompt_compress", "applied"), (applied.Optimization!.Kind, applied.Optimization.Decision));
+        var prompt = await WaitForAsync(publisher, EventTypes.Prompt);
+        Assert.False(string.IsNullOrEmpty(applied.Optimization.PromptEventId));
+        Assert.Equal(prompt.Id, applied.Optimization.PromptEventId);
+        Assert.NotEqual(prompt.Id, applied.Id);
+    }
+
+    [Fact]
+    public async Task PassiveMode_CapturedBody_OptimizationEventLinksToPromptEvent()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        var publisher = new Collecting();
+        var options = new OptimizerOptions { Enabled = true, ScrubCapturedBodies = true };
+        var (app, client) = await StartAsync(upstream.BaseUri, options, publisher, captureBodies: true);
+        await using var _ = app;
+        using var __ = client;
+
+        using var response = await client.PostAsync("/openai/v1/chat/completions", Json(Messy));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Messy, Encoding.UTF8.GetString(upstream.Requests[0].Body!));
+        var recommendation = await WaitForAsync(publisher, EventTypes.Optimization);
+        var prompt = await WaitForAsync(publisher, EventTypes.Prompt);
+        Assert.Equal(("prompt_compress", "skipped"), (recommendation.Optimization!.Kind, recommendation.Optimization.Decision));
+        Assert.False(string.IsNullOrEmpty(recommendation.Optimization.PromptEventId));
+        Assert.Equal(prompt.Id, recommendation.Optimization.PromptEventId);
+        Assert.Null(prompt.Prompt!.CapturedRequestBody);
     }
 
     [Fact]
@@ -144,6 +197,9 @@ public sealed class OptimizerProxyTests
         Assert.Equal(EventTypes.Optimization, envelope.Type);
         Assert.Equal(("prompt_compress", "skipped", "sess-1"), (envelope.Optimization!.Kind, envelope.Optimization.Decision, envelope.Optimization.SessionId));
         Assert.True(envelope.Optimization.EstimatedTokensSaved > 0);
+        Assert.NotNull(promptEvent.EnvelopeId);
+        Assert.Equal(promptEvent.EnvelopeId, envelope.Optimization.PromptEventId);
+        Assert.Equal(promptEvent.EnvelopeId, Envelope.ForPrompt(promptEvent).Id);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using TokenOps.Configuration;
+using TokenOps.Optimizer.Pipeline;
 
 namespace TokenOps.Tests.Configuration;
 
@@ -207,6 +208,29 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("""{"optimizer": {"kinds": ["prompt_compres"]}}""", "optimizer.kinds: \"prompt_compres\" is not one of prompt_compress")]
     [InlineData("""{"optimizer": {"kinds": "context_trim"}}""", "optimizer.kinds: \"context_trim\" is not a list")]
     [InlineData("""{"optimizer": {"min_quality": 2}}""", "optimizer.min_quality: 2 is not between 0 and 1")]
+    [InlineData("""{"optimizer": {"latency_budget_ms": -1}}""", "optimizer.latency_budget_ms: -1 is not between 0 and 60000")]
+    [InlineData("""{"optimizer": {"latency_budget_ms": "2ms"}}""", "optimizer.latency_budget_ms: \"2ms\" is not a number")]
+    [InlineData("""{"optimizer": {"max_body_bytes": "3GB"}}""", "optimizer.max_body_bytes: \"3GB\" is more than the maximum of 2147483647 bytes")]
+    [InlineData("""{"optimizer": {"max_body_bytes": 0}}""", "optimizer.max_body_bytes: 0 is not a size")]
+    [InlineData("""{"optimizer": {"passive_queue": 0}}""", "optimizer.passive_queue: 0 is not between 1 and 1000000")]
+    [InlineData("""{"optimizer": {"compress": {"collapse_duplicate_lines": "no"}}}""", "optimizer.compress.collapse_duplicate_lines: \"no\" is not true or false")]
+    [InlineData("""{"optimizer": {"dedupe": {"threshold": 1.2}}}""", "optimizer.dedupe.threshold: 1.2 is not between 0 and 1")]
+    [InlineData("""{"optimizer": {"dedupe": {"min_tokens": 0}}}""", "optimizer.dedupe.min_tokens: 0 is not between 1 and 1000000")]
+    [InlineData("""{"optimizer": {"retrieval": {"min_chunks": 1}}}""", "optimizer.retrieval.min_chunks: 1 is not between 2 and 10000")]
+    [InlineData("""{"optimizer": {"retrieval": {"relative_score": -0.1}}}""", "optimizer.retrieval.relative_score: -0.1 is not between 0 and 1")]
+    [InlineData("""{"optimizer": {"retrieval": {"keep_mins": 2}}}""", "optimizer.retrieval.keep_mins: unknown key (did you mean \"optimizer.retrieval.keep_min\"?)")]
+    [InlineData("""{"optimizer": {"context_trim": {"max_tokens": 1.5}}}""", "optimizer.context_trim.max_tokens: 1.5 is not a whole number")]
+    [InlineData("""{"optimizer": {"context_trim": {"keep_last_turns": -1}}}""", "optimizer.context_trim.keep_last_turns: -1 is not between 0 and 100000")]
+    [InlineData("""{"optimizer": {"cache_hint": {"prefixes_per_session": 2}}}""", "optimizer.cache_hint.prefixes_per_session: 2 is not between 3 and 10000")]
+    [InlineData("""{"optimizer": {"router": {"rules": {"from": "a", "to": "b"}}}}""", "optimizer.router.rules: is not a list of rules like [{\"from\": \"gpt-4o\"")]
+    [InlineData("""{"optimizer": {"router": {"rules": ["gpt-4o"]}}}""", "optimizer.router.rules: rule 1: \"gpt-4o\" is not an object like")]
+    [InlineData("""{"optimizer": {"router": {"rules": [{"from": "gpt-4o"}]}}}""", "optimizer.router.rules: rule 1: \"to\" is missing")]
+    [InlineData("""{"optimizer": {"router": {"rules": [{"from": "a", "to": "b"}, {"from": "", "to": "b"}]}}}""", "optimizer.router.rules: rule 2: from: \"\" is not a model name")]
+    [InlineData("""{"optimizer": {"router": {"rules": [{"from": "a", "to": "b", "quality": 1.5}]}}}""", "optimizer.router.rules: rule 1: quality: 1.5 is not between 0 and 1")]
+    [InlineData("""{"optimizer": {"router": {"rules": [{"from": "a", "to": "b", "max_input_tokens": 0}]}}}""", "optimizer.router.rules: rule 1: max_input_tokens: 0 is not between 1 and")]
+    [InlineData("""{"optimizer": {"router": {"rules": [{"from": "a", "to": "b", "provider": "mistral"}]}}}""", "optimizer.router.rules: rule 1: provider: \"mistral\" is not one of openai, anthropic, gemini")]
+    [InlineData("""{"optimizer": {"router": {"rules": [{"from": "a", "to": "b", "max_tokens": 10}]}}}""", "optimizer.router.rules: rule 1: \"max_tokens\" is not one of from, to, max_input_tokens, quality, provider")]
+    [InlineData("""{"optimizer": {"router": {"rule": []}}}""", "optimizer.router.rule: unknown key (did you mean \"optimizer.router.rules\"?)")]
     [InlineData("""{"otlp": {"endpoint": "localhost:4318"}}""", "otlp.endpoint: \"localhost:4318\" is not an http(s) URL")]
     [InlineData("""{"otlp": {"protocol": "grpc"}}""", "otlp.protocol: \"grpc\" is not one of http/protobuf, http/json")]
     [InlineData("""{"otlp": {"headers": {"authorization": 5}}}""", "otlp.headers: the value of \"authorization\" is not a string")]
@@ -257,12 +281,65 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains("https://***@api.example.com/?x=1", ex.Message);
     }
 
+    [Fact]
+    public void Load_OptimizerDetails_FromFileAndEnvironment()
+    {
+        _home.WriteConfig("""
+            {
+              "optimizer": {
+                "latency_budget_ms": 5.5,
+                "max_body_bytes": "1MB",
+                "passive_queue": 64,
+                "compress": { "collapse_duplicate_lines": false },
+                "dedupe": { "threshold": 0.9, "min_tokens": 20 },
+                "retrieval": { "min_block_tokens": 300, "min_chunks": 5, "keep_min": 1, "relative_score": 0.3 },
+                "context_trim": { "max_tokens": 8000, "keep_last_turns": 6, "keep_first_user": false },
+                "router": {
+                  "rules": [
+                    { "from": "gpt-4o", "to": "gpt-4o-mini", "max_input_tokens": 2000, "quality": 0.88, "provider": "OpenAI" },
+                    { "from": "claude-opus-*", "to": "claude-sonnet-4-5" }
+                  ]
+                },
+                "cache_hint": { "min_tokens": 2048, "sessions": 10, "prefixes_per_session": 4 }
+              }
+            }
+            """);
+        var env = new Dictionary<string, string> { ["TOKENOPS_OPTIMIZER_PASSIVE_QUEUE"] = "128", ["TOKENOPS_OPTIMIZER_DEDUPE_THRESHOLD"] = "0.95" };
+
+        var optimizer = Load(env).Optimizer;
+
+        Assert.Equal(5.5, optimizer.LatencyBudgetMs);
+        Assert.Equal(1024L * 1024, optimizer.MaxBodyBytes);
+        Assert.Equal(128, optimizer.PassiveQueue); // env > file
+        Assert.False(optimizer.CompressCollapseDuplicateLines);
+        Assert.Equal((0.95, 20), (optimizer.DedupeThreshold, optimizer.DedupeMinTokens));
+        Assert.Equal((300, 5, 1, 0.3), (optimizer.RetrievalMinBlockTokens, optimizer.RetrievalMinChunks, optimizer.RetrievalKeepMin, optimizer.RetrievalRelativeScore));
+        Assert.Equal((8000, 6, false), (optimizer.ContextTrimMaxTokens, optimizer.ContextTrimKeepLastTurns, optimizer.ContextTrimKeepFirstUser));
+        Assert.Equal((2048, 10, 4), (optimizer.CacheHintMinTokens, optimizer.CacheHintSessions, optimizer.CacheHintPrefixesPerSession));
+        Assert.Equal(2, optimizer.RouterRules.Length);
+        Assert.Equal(new ModelRouteRule { From = "gpt-4o", To = "gpt-4o-mini", MaxInputTokens = 2000, Quality = 0.88, Provider = "openai" }, optimizer.RouterRules[0]);
+        Assert.Equal(new ModelRouteRule { From = "claude-opus-*", To = "claude-sonnet-4-5" }, optimizer.RouterRules[1]); // quality 0.9, any size, any provider
+    }
+
+    [Fact]
+    public void Load_NoFile_OptimizerDetailsDefaults()
+    {
+        var optimizer = Load().Optimizer;
+
+        Assert.Equal(2, optimizer.LatencyBudgetMs);
+        Assert.Equal(4L * 1024 * 1024, optimizer.MaxBodyBytes);
+        Assert.Equal(256, optimizer.PassiveQueue);
+        Assert.Equal(0, optimizer.ContextTrimMaxTokens);
+        Assert.Empty(optimizer.RouterRules);
+    }
+
     [Theory]
     [InlineData("TOKENOPS_LOG_LEVEL", "loud", "environment variable TOKENOPS_LOG_LEVEL: log.level: \"loud\" is not one of")]
     [InlineData("TOKENOPS_STORAGE_ENABLED", "maybe", "environment variable TOKENOPS_STORAGE_ENABLED: storage.enabled: \"maybe\" is not one of 1, 0, true, false")]
     [InlineData("TOKENOPS_TIMEOUTS_IDLE", "5", "environment variable TOKENOPS_TIMEOUTS_IDLE: timeouts.idle: \"5\" is not a duration like 30s, 5m, 1h")]
     [InlineData("TOKENOPS_OTLP_HEADERS", "novalue", "environment variable TOKENOPS_OTLP_HEADERS: otlp.headers: is not a list like name1=value1,name2=value2")]
     [InlineData("TOKENOPS_STORAGE_RETENTION_DAYS", "ninety", "environment variable TOKENOPS_STORAGE_RETENTION_DAYS: storage.retention_days: \"ninety\" is not a whole number")]
+    [InlineData("TOKENOPS_OPTIMIZER_MAX_BODY_BYTES", "3GB", "environment variable TOKENOPS_OPTIMIZER_MAX_BODY_BYTES: optimizer.max_body_bytes: \"3GB\" is more than the maximum of 2147483647 bytes")]
     public void Load_InvalidEnvironmentValue_NamesVariable(string variable, string value, string expected)
     {
         var ex = Assert.Throws<ConfigException>(() => Load(new Dictionary<string, string> { [variable] = value }));
@@ -339,5 +416,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal("TOKENOPS_TIMEOUTS_FIRST_BYTE", ConfigKeys.Get("timeouts.first_byte").EnvironmentVariable);
         Assert.Null(ConfigKeys.Get("budgets").EnvironmentVariable);
         Assert.Null(ConfigKeys.Get("pricing.overrides").EnvironmentVariable);
+        Assert.Equal("TOKENOPS_OPTIMIZER_CONTEXT_TRIM_MAX_TOKENS", ConfigKeys.Get("optimizer.context_trim.max_tokens").EnvironmentVariable);
+        Assert.Null(ConfigKeys.Get("optimizer.router.rules").EnvironmentVariable);
     }
 }

@@ -54,7 +54,11 @@ public sealed class ConfigWriterTests : IDisposable
               "timeouts": { "connect": "250ms", "first_byte": "1h30m" },
               "storage": { "enabled": true, "retention_days": 12 },
               "cache": { "enabled": true, "max_bytes": "1MB" },
-              "optimizer": { "kinds": ["model_router"], "min_quality": 0.7 },
+              "optimizer": {
+                "kinds": ["model_router"], "min_quality": 0.7, "latency_budget_ms": 3.5, "max_body_bytes": "2MB",
+                "context_trim": { "max_tokens": 4000 },
+                "router": { "rules": [{ "from": "gpt-4o", "to": "gpt-4o-mini", "max_input_tokens": 1500 }, { "from": "a", "to": "b", "quality": 0.5, "provider": "gemini" }] }
+              },
               "otlp": { "protocol": "http/json" }
             }
             """);
@@ -71,6 +75,10 @@ public sealed class ConfigWriterTests : IDisposable
         Assert.Equal(original.Storage, reloaded.Storage);
         Assert.Equal(original.Cache, reloaded.Cache);
         Assert.Equal(["model_router"], reloaded.Optimizer.Kinds.ToArray());
+        // Every scalar optimizer key round-trips (the lists are compared by content below).
+        Assert.Equal(original.Optimizer with { Kinds = [], RouterRules = [] }, reloaded.Optimizer with { Kinds = [], RouterRules = [] });
+        Assert.Equal(original.Optimizer.RouterRules.ToArray(), reloaded.Optimizer.RouterRules.ToArray());
+        Assert.Equal((3.5, 2L * 1024 * 1024, 4000, 2), (reloaded.Optimizer.LatencyBudgetMs, reloaded.Optimizer.MaxBodyBytes, reloaded.Optimizer.ContextTrimMaxTokens, reloaded.Optimizer.RouterRules.Length));
         Assert.Equal(original.Otlp.Protocol, reloaded.Otlp.Protocol);
     }
 

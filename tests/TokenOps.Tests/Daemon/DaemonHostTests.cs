@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 using TokenOps.Configuration;
 using TokenOps.Daemon;
 using TokenOps.Logging;
+using TokenOps.Optimizer.Pipeline;
 using ZLogger;
 
 namespace TokenOps.Tests.Daemon;
@@ -191,6 +192,57 @@ public sealed class DaemonHostTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), options.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(2), options.FirstByteTimeout);
         Assert.Equal(TimeSpan.FromSeconds(3), options.IdleTimeout);
+    }
+
+    [Fact]
+    public void CreateOptimizerOptions_DefaultConfig_EqualsOptimizerDefaults()
+    {
+        var options = DaemonHost.CreateOptimizerOptions(Config());
+
+        // Every config default mirrors the documented OptimizerOptions default (lists compared by content).
+        var defaults = new OptimizerOptions { ScrubCapturedBodies = true };
+        string[] kinds = [];
+        ModelRouteRule[] rules = [];
+        Assert.Equal(defaults with { Kinds = kinds, RouterRules = rules }, options with { Kinds = kinds, RouterRules = rules });
+        Assert.Equal(defaults.Kinds.Order(), options.Kinds.Order());
+        Assert.Empty(options.RouterRules);
+    }
+
+    [Fact]
+    public void CreateOptimizerOptions_FromConfigFile_EveryOptimizerKeyMapped()
+    {
+        _home.WriteConfig("""
+            {
+              "capture": { "bodies": true },
+              "optimizer": {
+                "enabled": true, "mode": "interactive", "kinds": ["context_trim", "model_router"], "min_quality": 0.6,
+                "latency_budget_ms": 7, "max_body_bytes": "512KB", "passive_queue": 32,
+                "compress": { "collapse_duplicate_lines": false },
+                "dedupe": { "threshold": 0.75, "min_tokens": 10 },
+                "retrieval": { "min_block_tokens": 250, "min_chunks": 3, "keep_min": 3, "relative_score": 0.4 },
+                "context_trim": { "max_tokens": 6000, "keep_last_turns": 4, "keep_first_user": false },
+                "router": { "rules": [{ "from": "gpt-4o", "to": "gpt-4o-mini", "max_input_tokens": 1000, "quality": 0.86, "provider": "openai" }] },
+                "cache_hint": { "min_tokens": 4096, "sessions": 16, "prefixes_per_session": 8 }
+              }
+            }
+            """);
+        var config = ConfigLoader.Load(new ConfigSources { Environment = new Dictionary<string, string> { ["TOKENOPS_HOME"] = _home.Path } });
+
+        var options = DaemonHost.CreateOptimizerOptions(config);
+
+        Assert.True(options.Enabled);
+        Assert.Equal(OptimizerMode.Interactive, options.Mode);
+        Assert.Equal(["context_trim", "model_router"], options.Kinds.ToArray());
+        Assert.Equal(0.6, options.MinQuality);
+        Assert.False(options.ScrubCapturedBodies);
+        Assert.Equal((7.0, 512 * 1024, 32), (options.LatencyBudgetMs, options.MaxBodyBytes, options.PassiveQueueCapacity));
+        Assert.False(options.CompressDuplicateLines);
+        Assert.Equal((0.75, 10), (options.DedupeThreshold, options.DedupeMinTokens));
+        Assert.Equal((250, 3, 3, 0.4), (options.RetrievalMinBlockTokens, options.RetrievalMinChunks, options.RetrievalKeepMin, options.RetrievalRelativeScore));
+        Assert.Equal((6000, 4, false), (options.ContextTrimMaxTokens, options.ContextTrimKeepLastTurns, options.ContextTrimKeepFirstUser));
+        var rule = Assert.Single(options.RouterRules);
+        Assert.Equal(new ModelRouteRule { From = "gpt-4o", To = "gpt-4o-mini", MaxInputTokens = 1000, Quality = 0.86, Provider = "openai" }, rule);
+        Assert.Equal((4096, 16, 8), (options.CacheHintMinTokens, options.CacheHintSessions, options.CacheHintPrefixesPerSession));
     }
 
     [Theory]
