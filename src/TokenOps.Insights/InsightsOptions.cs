@@ -1,6 +1,7 @@
 using TokenOps.Core.Bus;
 using TokenOps.Core.Pricing;
 using TokenOps.Insights.Budgets;
+using TokenOps.Insights.Workflow;
 
 namespace TokenOps.Insights;
 
@@ -22,6 +23,9 @@ public sealed record InsightsOptions
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Local;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Workflow grouping (<c>coaching.chain_max_gap</c>, …) shared by the reports and the daemon's tracker.</summary>
+    public WorkflowOptions Workflow { get; init; } = new();
 
     /// <summary>
     /// Opens the store's writer (the SQLite sink) for <c>tokenops demo</c>; null when the executable has no writer to offer.

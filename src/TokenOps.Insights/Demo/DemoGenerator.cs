@@ -6,10 +6,11 @@ namespace TokenOps.Insights.Demo;
 /// <summary>
 /// Synthetic but realistic traffic for <c>tokenops demo</c>: several providers and models, workflows/agents/sessions,
 /// provider prompt caching, TokenOps cache hits, reasoning, a weekday/weekend pattern with a mild upward trend, a few
-/// errors and one unpriced fine-tune. Every envelope is tagged <c>source=demo</c> and costed by the real
-/// <see cref="CostCalculator"/>. Deterministic for a given seed and end time.
+/// errors and one unpriced fine-tune, plus scripted workflows that the waste detector flags (DemoGenerator.Scenarios.cs).
+/// Every envelope is tagged <c>source=demo</c> and costed by the real <see cref="CostCalculator"/>. Deterministic for a
+/// given seed and end time.
 /// </summary>
-public sealed class DemoGenerator(CostCalculator calculator)
+public sealed partial class DemoGenerator(CostCalculator calculator)
 {
     public const int DefaultSeed = 20251127;
 
@@ -82,7 +83,9 @@ public sealed class DemoGenerator(CostCalculator calculator)
             }
         }
 
-        return result;
+        // Oldest first (a stable sort keeps the random traffic's order among equal timestamps).
+        result.AddRange(Scenarios(new DateTimeOffset(firstDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), endUtc, seed));
+        return [.. result.OrderBy(static e => e.Timestamp)];
     }
 
     private Envelope NextEnvelope(Random random, DateTimeOffset at, string session)

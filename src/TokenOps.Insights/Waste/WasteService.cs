@@ -13,7 +13,7 @@ namespace TokenOps.Insights.Waste;
 public sealed class WasteService(InsightsOptions options, WasteThresholds? thresholds = null, WorkflowOptions? workflowOptions = null)
 {
     private readonly WasteThresholds _thresholds = thresholds ?? new WasteThresholds();
-    private readonly WorkflowOptions _workflow = workflowOptions ?? new WorkflowOptions();
+    private readonly WorkflowOptions _workflow = workflowOptions ?? options.Workflow;
 
     public WasteReport GetReport(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false)
     {

@@ -8,7 +8,7 @@ namespace TokenOps.Insights.Workflow;
 /// </summary>
 public sealed class WorkflowService(InsightsOptions options, WorkflowOptions? workflowOptions = null)
 {
-    private readonly WorkflowOptions _workflow = workflowOptions ?? new WorkflowOptions();
+    private readonly WorkflowOptions _workflow = workflowOptions ?? options.Workflow;
 
     /// <summary>Workflows with a step in [since, until), most expensive first.</summary>
     public WorkflowListReport List(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false, int top = 20)

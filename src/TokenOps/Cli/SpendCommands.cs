@@ -166,7 +166,7 @@ internal sealed class SpendCommands(InsightsOptions options)
         var report = new DemoReport { StorePath = options.StorePath, Days = days, Events = envelopes.Count, CostUsd = cost, SavedUsd = saved };
         return Run(() => report, InsightsJsonContext.Default.DemoReport, static r =>
             $"Wrote {r.Events:#,0} demo events over {r.Days} days to {r.StorePath} ({SpendRendering.Usd(r.CostUsd)} spent, {SpendRendering.Usd(r.SavedUsd)} saved by cache).\n"
-            + "See them with: tokenops spend --include-demo   tokenops forecast --include-demo\n", json);
+            + "See them with: tokenops spend --include-demo   tokenops forecast --include-demo   tokenops waste --include-demo\n", json);
     }
 
     /// <summary>The one place demo data reaches the store: through the real sink (the SQLite writer in the daemon).</summary>

@@ -97,6 +97,15 @@ internal static class ConfigKeys
         new ConfigKey<System.Collections.Immutable.ImmutableSortedDictionary<string, string>>("otlp.headers", StringMap, static (c, v) => c with { Otlp = c.Otlp with { Headers = v } }),
         new ConfigKey<bool>("otlp.include_content", Bool, static (c, v) => c with { Otlp = c.Otlp with { IncludeContent = v } }),
         new ConfigKey<string>("otlp.semconv", OneOf("current", "legacy"), static (c, v) => c with { Otlp = c.Otlp with { Semconv = v } }),
+        // coaching.*: the daemon's workflow tracking and waste detection (docs/workflows.md). chain_max_gap also shapes the reports.
+        new ConfigKey<bool>("coaching.enabled", Bool, static (c, v) => c with { Coaching = c.Coaching with { Enabled = v } }),
+        new ConfigKey<TimeSpan>("coaching.workflow_idle", PositiveDuration, static (c, v) => c with { Coaching = c.Coaching with { WorkflowIdle = v } }),
+        new ConfigKey<TimeSpan>("coaching.chain_max_gap", PositiveDuration, static (c, v) => c with { Coaching = c.Coaching with { ChainMaxGap = v } }),
+        new ConfigKey<TimeSpan>("coaching.interval", PositiveDuration, static (c, v) => c with { Coaching = c.Coaching with { Interval = v } }),
+        new ConfigKey<TimeSpan>("coaching.lookback", PositiveDuration, static (c, v) => c with { Coaching = c.Coaching with { Lookback = v } }),
+        new ConfigKey<int>("coaching.queue", Int(1, 65_536), static (c, v) => c with { Coaching = c.Coaching with { Queue = v } }),
+        new ConfigKey<int>("coaching.max_workflows", Int(1, 1_000_000), static (c, v) => c with { Coaching = c.Coaching with { MaxWorkflows = v } }),
+        new ConfigKey<int>("coaching.max_steps", Int(1, 100_000), static (c, v) => c with { Coaching = c.Coaching with { MaxSteps = v } }),
     ];
 
     public static readonly FrozenDictionary<string, ConfigKey> ByPath = All.ToFrozenDictionary(static k => k.Path, StringComparer.Ordinal);

@@ -112,6 +112,17 @@ internal static class ConfigWriter
         writer.WriteString("semconv", config.Otlp.Semconv);
         writer.WriteEndObject();
 
+        writer.WriteStartObject("coaching");
+        writer.WriteBoolean("enabled", config.Coaching.Enabled);
+        writer.WriteString("workflow_idle", DurationParser.Format(config.Coaching.WorkflowIdle));
+        writer.WriteString("chain_max_gap", DurationParser.Format(config.Coaching.ChainMaxGap));
+        writer.WriteString("interval", DurationParser.Format(config.Coaching.Interval));
+        writer.WriteString("lookback", DurationParser.Format(config.Coaching.Lookback));
+        writer.WriteNumber("queue", config.Coaching.Queue);
+        writer.WriteNumber("max_workflows", config.Coaching.MaxWorkflows);
+        writer.WriteNumber("max_steps", config.Coaching.MaxSteps);
+        writer.WriteEndObject();
+
         writer.WriteEndObject();
     }
 

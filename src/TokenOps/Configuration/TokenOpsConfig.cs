@@ -44,6 +44,8 @@ internal sealed record TokenOpsConfig
 
     public OtlpConfig Otlp { get; init; } = new();
 
+    public CoachingConfig Coaching { get; init; } = new();
+
     /// <summary>The parsed <see cref="Listen"/> address.</summary>
     public ListenAddress ListenAddress => ListenAddress.Parse(Listen);
 
@@ -196,4 +198,34 @@ internal sealed record OtlpConfig
 
     /// <summary>current | legacy (legacy additionally emits the older GenAI attribute names).</summary>
     public string Semconv { get; init; } = "current";
+}
+
+/// <summary>
+/// <c>coaching.*</c>: workflow tracking and waste detection in the daemon (docs/workflows.md). The defaults equal
+/// <see cref="Insights.Coaching.CoachingOptions"/>'s; <c>DaemonHost.CreateCoachingOptions</c> maps them.
+/// </summary>
+internal sealed record CoachingConfig
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>A workflow with no new step for this long is complete (or failed).</summary>
+    public TimeSpan WorkflowIdle { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest pause between two turns that prefix chaining still joins (daemon and reports alike).</summary>
+    public TimeSpan ChainMaxGap { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often the detector sweeps the store.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How far back each sweep looks.</summary>
+    public TimeSpan Lookback { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Bound of the analysis queue (full: new work is dropped and counted).</summary>
+    public int Queue { get; init; } = 256;
+
+    /// <summary>Workflows tracked at once; beyond it the oldest-idle one is closed early.</summary>
+    public int MaxWorkflows { get; init; } = 1024;
+
+    /// <summary>Steps kept in memory per active workflow for its idle analysis.</summary>
+    public int MaxSteps { get; init; } = 512;
 }

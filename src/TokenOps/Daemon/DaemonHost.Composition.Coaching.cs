@@ -17,7 +17,7 @@ internal sealed partial class DaemonHost
 {
     private static void ComposeCoaching(IServiceCollection services, TokenOpsConfig config)
     {
-        var options = new CoachingOptions();
+        var options = CreateCoachingOptions(config);
         // The detector reads the store: without one there is nothing to coach on.
         if (!options.Enabled || !config.Storage.Enabled)
         {
@@ -30,6 +30,25 @@ internal sealed partial class DaemonHost
         services.AddSingleton<IEventSink>(static sp => sp.GetRequiredService<CoachingPipeline>().Sink);
         services.AddHostedService<CoachingHostedService>();
     }
+
+    /// <summary><c>coaching.*</c> → the pipeline's options (waste thresholds keep their documented defaults).</summary>
+    internal static CoachingOptions CreateCoachingOptions(TokenOpsConfig config) => new()
+    {
+        Enabled = config.Coaching.Enabled,
+        SweepInterval = config.Coaching.Interval,
+        SweepLookback = config.Coaching.Lookback,
+        QueueCapacity = config.Coaching.Queue,
+        MaxActiveWorkflows = config.Coaching.MaxWorkflows,
+        MaxStepsPerWorkflow = config.Coaching.MaxSteps,
+        Workflow = CreateWorkflowOptions(config),
+    };
+
+    /// <summary>The workflow settings the daemon and every report (CLI, MCP, dashboard via <see cref="InsightsOptions.Workflow"/>) share.</summary>
+    internal static Insights.Workflow.WorkflowOptions CreateWorkflowOptions(TokenOpsConfig config) => new()
+    {
+        IdleTimeout = config.Coaching.WorkflowIdle,
+        ChainMaxGap = config.Coaching.ChainMaxGap,
+    };
 
     /// <summary>Starts the pipeline after the bus exists; stops it (timers, worker) on shutdown.</summary>
     private sealed class CoachingHostedService(IServiceProvider services, CoachingPipeline pipeline) : IHostedService

@@ -56,6 +56,7 @@ internal static class InsightsComposition
             StorePath = storePath,
             RateCard = rateCard,
             Budgets = budgets,
+            Workflow = DaemonHost.CreateWorkflowOptions(config),
             OpenStoreWriter = () => new OwnedStoreSink(storePath, config.Storage.RetentionDays),
         };
     }

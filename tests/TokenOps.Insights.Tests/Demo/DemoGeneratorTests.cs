@@ -2,6 +2,8 @@ using TokenOps.Core.Bus;
 using TokenOps.Core.Events;
 using TokenOps.Core.Pricing;
 using TokenOps.Insights.Demo;
+using TokenOps.Insights.Waste;
+using TokenOps.Insights.Workflow;
 
 namespace TokenOps.Insights.Tests.Demo;
 
@@ -56,6 +58,39 @@ public sealed class DemoGeneratorTests
         var weekend = byDay.Where(g => g.Key.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday).Average(g => g.Count());
         var weekday = byDay.Where(g => g.Key.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday)).Average(g => g.Count());
         Assert.True(weekend < weekday * 0.6, $"weekend {weekend} vs weekday {weekday}");
+    }
+
+    [Fact]
+    public void Generate_ScriptedWorkflows_TriggerTheWasteRulesWithDollarsSaved()
+    {
+        var events = Generator.Generate(7, End);
+        var rows = events.Where(e => e.Timestamp > End.AddDays(-7)).Select(e => StepRow.FromPrompt(e.Id, e.Prompt!, e.Source)).ToList();
+
+        var findings = new WasteDetector(new WasteThresholds(), RateCard.Embedded, new WorkflowOptions()).Detect(rows);
+
+        var saved = findings.GroupBy(f => f.Kind).ToDictionary(g => g.Key, g => g.Sum(f => f.EstimatedUsdSaved));
+        Assert.All(
+            new[]
+            {
+                WasteKinds.RunawayContextGrowth, WasteKinds.PromptCacheMissed, WasteKinds.AgentLoop, WasteKinds.OutputTruncated,
+                WasteKinds.ExpensiveModelTrivial, WasteKinds.RepeatedRequest, WasteKinds.UnusedTools, WasteKinds.OversizedContext,
+            },
+            kind => Assert.True(saved.GetValueOrDefault(kind) > 0, kind));
+        Assert.Contains(WasteKinds.RetryStorm, saved.Keys);
+        // Scripted workflows sit in the last three hours; the random workflows keep their four explicit ids.
+        Assert.All(events.Where(e => e.Prompt!.SessionId == "sess-docs-qa"), e => Assert.InRange(e.Timestamp, End.AddHours(-3), End));
+    }
+
+    [Fact]
+    public void Generate_EndJustAfterMidnight_ScriptedEventsStayInsideTheRange()
+    {
+        var end = new DateTimeOffset(2026, 11, 20, 0, 30, 0, TimeSpan.Zero);
+
+        var events = Generator.Generate(1, end);
+
+        Assert.NotEmpty(events);
+        Assert.All(events, e => Assert.InRange(e.Timestamp, new DateTimeOffset(end.UtcDateTime.Date, TimeSpan.Zero), end));
+        Assert.Equal(events.OrderBy(e => e.Timestamp).Select(e => e.Id), events.Select(e => e.Id));
     }
 
     [Fact]
