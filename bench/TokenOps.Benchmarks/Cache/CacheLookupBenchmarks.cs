@@ -6,7 +6,8 @@ namespace TokenOps.Benchmarks.Cache;
 
 /// <summary>
 /// What a cache miss costs on the request path: one sha256 over provider/method/path/credential-hash/body and one
-/// dictionary lookup (issue [C]). The baseline hashes the body alone; a hit lookup and a store are shown too.
+/// dictionary lookup (issue [C]). The baseline hashes the body alone; a hit lookup and a store (replacing an entry:
+/// what a refreshed miss does once the upstream response completed, off the request path) are shown too.
 /// </summary>
 [MemoryDiagnoser]
 public class CacheLookupBenchmarks
@@ -14,6 +15,8 @@ public class CacheLookupBenchmarks
     private readonly byte[] _body = new byte[1024];
     private ResponseCache _cache = null!;
     private CacheKey _storedKey;
+    private CacheKey _replacedKey;
+    private CachedResponse _replacement = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -23,6 +26,8 @@ public class CacheLookupBenchmarks
         _storedKey = CacheKey.Compute("openai", "POST", "/v1/chat/completions", "0123456789abcdef", "stored"u8);
         var now = DateTimeOffset.UtcNow;
         _cache.Store(_storedKey, new CachedResponse(200, [new("content-type", "application/json")], new byte[1024], [1024], now, now.AddHours(1)));
+        _replacedKey = CacheKey.Compute("openai", "POST", "/v1/chat/completions", "0123456789abcdef", "replaced"u8);
+        _replacement = new CachedResponse(200, [new("content-type", "application/json")], new byte[1225], [1225], now, now.AddHours(1));
     }
 
     [GlobalCleanup]
@@ -40,4 +45,7 @@ public class CacheLookupBenchmarks
 
     [Benchmark]
     public bool HitLookup() => _cache.TryGet(_storedKey, out _);
+
+    [Benchmark]
+    public bool Store() => _cache.Store(_replacedKey, _replacement);
 }

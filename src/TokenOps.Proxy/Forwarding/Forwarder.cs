@@ -83,7 +83,7 @@ internal sealed partial class Forwarder : IDisposable
                 var preForward = new PreForwardContext(context, route.Kind, route.Name, path, restAndQuery, exchange);
                 try
                 {
-                    var answered = await RunInterceptorsAsync(preForward).ConfigureAwait(false);
+                    var answered = await RunInterceptorsAsync(_services.Interceptors, preForward).ConfigureAwait(false);
                     tap = preForward.ResponseTap is { } responseTap ? new ResponseTapGuard(responseTap, counters) : null;
                     if (answered)
                     {
@@ -231,9 +231,10 @@ internal sealed partial class Forwarder : IDisposable
     public Task NotFoundAsync(HttpContext context) =>
         FailAsync(context, null, ForwarderError.NoRoute, context.Request.Path.Value ?? "/", null);
 
-    private async Task<bool> RunInterceptorsAsync(PreForwardContext preForward)
+    /// <summary>Step 3: interceptors in registration order until one answers. Completes synchronously (no allocation) when they all do.</summary>
+    internal static async Task<bool> RunInterceptorsAsync(IPreForwardInterceptor[] interceptors, PreForwardContext preForward)
     {
-        foreach (var interceptor in _services.Interceptors)
+        foreach (var interceptor in interceptors)
         {
             if (await interceptor.InterceptAsync(preForward).ConfigureAwait(false))
             {
