@@ -382,9 +382,12 @@ public sealed class OtlpExporterSink : IEventSink, IAsyncDisposable
                 return false;
             }
 
+            // The timer starts before the retry is counted: whoever sees Retries go up (status, tests on a fake clock)
+            // can rely on the wait already running from this instant.
+            var wait = Task.Delay(delay, _timeProvider, token);
             Interlocked.Increment(ref _retries);
             Interlocked.Exchange(ref _lastRetryDelayTicks, delay.Ticks);
-            await Task.Delay(delay, _timeProvider, token).ConfigureAwait(false);
+            await wait.ConfigureAwait(false);
         }
     }
 
