@@ -341,6 +341,8 @@ async function showTrace() {
     }).join('') + '</tbody>';
   const focused = state.focus && document.getElementById('step-' + state.focus);
   if (focused) focused.scrollIntoView({ block: 'center' });
+  // A finding's evidence can span workflows (e.g. oversized_context names the first one): say so instead of failing silently.
+  else if (state.focus) $('trace-sub').textContent += ` · event ${shortId(state.focus)} is not a step of this workflow`;
 }
 
 function clock(ts) {
