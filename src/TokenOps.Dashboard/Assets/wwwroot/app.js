@@ -25,6 +25,8 @@ function num(v) {
   return fmtInt.format(v);
 }
 function ms(v) { v = Number(v) || 0; return v >= 1000 ? (v / 1000).toFixed(2) + ' s' : Math.round(v) + ' ms'; }
+// Workflow durations span seconds to days (the demo's explicit workflows run all week).
+function dur(v) { v = Number(v) || 0; return v >= 172800000 ? (v / 86400000).toFixed(1) + ' d' : v >= 7200000 ? (v / 3600000).toFixed(1) + ' h' : v >= 120000 ? (v / 60000).toFixed(1) + ' min' : ms(v); }
 function pct(v) { return (100 * (Number(v) || 0)).toFixed(1) + '%'; }
 function esc(s) { return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
 
@@ -268,7 +270,7 @@ const views = {
     $('workflows-table').innerHTML = '<thead><tr><th>workflow</th><th>kind</th><th>models</th><th class="num">steps</th><th class="num">tokens in/out</th><th class="num">peak context</th><th class="num">cost</th><th class="num">duration</th></tr></thead><tbody>' +
       list.map((w) => `<tr class="click${w.id === state.trace ? ' sel' : ''}" data-wf="${esc(w.id)}" title="show the trace of ${esc(w.id)}"><td>${esc(w.id)}</td><td class="muted">${esc(w.kind)}</td><td>${esc(w.models.join(', ') || '–')}</td>` +
         `<td class="num">${num(w.steps)}</td><td class="num">${num(w.input_tokens)} / ${num(w.output_tokens)}</td><td class="num">${num(w.peak_context_tokens)}</td>` +
-        `<td class="num cost">${w.cost_usd == null ? '–' : usd(w.cost_usd)}</td><td class="num">${ms(w.duration_ms)}</td></tr>`).join('') + '</tbody>';
+        `<td class="num cost">${w.cost_usd == null ? '–' : usd(w.cost_usd)}</td><td class="num">${dur(w.duration_ms)}</td></tr>`).join('') + '</tbody>';
     $('workflows-table').querySelectorAll('tr[data-wf]').forEach((tr) => tr.addEventListener('click', () => { location.hash = 'workflows/' + encodeURIComponent(tr.dataset.wf); }));
     await showTrace();
   },
@@ -328,13 +330,13 @@ async function showTrace() {
   const s = t.summary;
   $('trace-title').textContent = `Trace of ${s.id}`;
   $('trace-sub').textContent = `${s.kind} · ${s.steps} steps · ${usd(s.cost_usd)} · context ${num(t.steps[0].input_tokens)} → ${num(t.steps[t.steps.length - 1].input_tokens)} tokens` +
-    (t.context_growth_factor != null ? ` (×${t.context_growth_factor})` : '') + ` · ${ms(s.duration_ms)}`;
+    (t.context_growth_factor != null ? ` (×${t.context_growth_factor})` : '') + ` · ${dur(s.duration_ms)}`;
   contextChart($('trace-chart'), t.steps);
   legend($('trace-legend'), [{ name: 'input tokens per step (context)', color: '#5b9cf6' }, { name: 'of which cached', color: '#3fb68b' }]);
   $('trace-table').innerHTML = '<thead><tr><th class="num">#</th><th>time</th><th>model</th><th class="num">in</th><th class="num">out</th><th class="num">cached</th><th class="num">context Δ</th><th class="num">latency</th><th class="num">cost</th><th>cache hit</th><th>status</th></tr></thead><tbody>' +
     t.steps.map((st) => {
       const delta = st.context_delta == null ? '–' : (st.context_delta > 0 ? '+' : '') + num(st.context_delta);
-      return `<tr id="step-${esc(st.event_id)}" class="${st.event_id === state.focus ? 'sel' : ''}" title="event ${esc(st.event_id)}"><td class="num">${st.index}</td><td>${esc(clock(st.timestamp))} <span class="muted">+${ms(st.offset_ms)}</span></td><td>${esc(st.model || '–')}</td>` +
+      return `<tr id="step-${esc(st.event_id)}" class="${st.event_id === state.focus ? 'sel' : ''}" title="event ${esc(st.event_id)}"><td class="num">${st.index}</td><td>${esc(clock(st.timestamp))} <span class="muted">+${dur(st.offset_ms)}</span></td><td>${esc(st.model || '–')}</td>` +
         `<td class="num">${num(st.input_tokens)}</td><td class="num">${num(st.output_tokens)}</td><td class="num">${num(st.cached_input_tokens)}</td><td class="num">${delta}</td>` +
         `<td class="num">${ms(st.latency_ms)}</td><td class="num">${st.cost_usd == null ? '–' : usd(st.cost_usd)}</td><td>${st.cache_hit ? 'hit' : ''}</td>` +
         `<td class="${st.error ? 'err' : ''}">${esc(st.error || String(st.status_code))}${st.finish_reason && !st.error ? ' <span class="muted">' + esc(st.finish_reason) + '</span>' : ''}</td></tr>`;
