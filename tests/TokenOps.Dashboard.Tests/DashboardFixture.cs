@@ -9,8 +9,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TokenOps.Core.Pricing;
 using TokenOps.Dashboard.Live;
 using TokenOps.Insights;
+using TokenOps.Insights.Demo;
+using TokenOps.Storage;
 
 namespace TokenOps.Dashboard.Tests;
 
@@ -91,6 +94,19 @@ internal sealed class DashboardFixture : IAsyncDisposable
             Add(Now.AddDays(-d).AddMinutes(-30), "openai", "gpt-4o", 0, 0, 0, 0, latency: 3, ttft: 1, cacheHit: true, saved: 0.02);
             Add(Now.AddDays(-d).AddMinutes(-40), "openai", "gpt-4o", 1.0, 5000, 500, source: "demo");
         }
+    }
+
+    /// <summary>
+    /// <c>tokenops demo</c>'s traffic (source=demo) ending at <see cref="Now"/>, written through the real SQLite sink (which
+    /// migrates the store to the latest schema): explicit and inferred workflows, plus the scripted workflows in the last three
+    /// hours that trigger every waste rule.
+    /// </summary>
+    public async Task SeedDemoAsync(int days = 7)
+    {
+        using var store = SqliteEventStore.Open(new StoreOptions { Path = StorePath, RetentionDays = 0 }, new FixedTime(Now));
+        using var sink = store.CreateSink();
+        var envelopes = new DemoGenerator(new CostCalculator(RateCard.Embedded)).Generate(days, Now);
+        await DemoSeeder.WriteToSinkAsync(envelopes, sink, CancellationToken.None);
     }
 
     public async Task StartAsync(Action<DashboardOptions>? configure = null)

@@ -12,6 +12,8 @@ using TokenOps.Insights.Forecast;
 using TokenOps.Insights.Latency;
 using TokenOps.Insights.Spend;
 using TokenOps.Insights.Store;
+using TokenOps.Insights.Waste;
+using TokenOps.Insights.Workflow;
 using TokenOps.Storage.Queries;
 
 namespace TokenOps.Dashboard.Api;
@@ -34,12 +36,13 @@ internal static class DashboardApi
         endpoints.MapGet(DashboardPaths.Api + "/latency", Latency);
         endpoints.MapGet(DashboardPaths.Api + "/events", Events);
         endpoints.MapGet(DashboardPaths.Api + "/live", LiveFeedEndpoint.Handle);
-        endpoints.MapGet(DashboardPaths.Api + "/workflows", NotInThisBuild);
-        endpoints.MapGet(DashboardPaths.Api + "/waste", NotInThisBuild);
+        endpoints.MapGet(DashboardPaths.Api + "/workflows", Workflows);
+        endpoints.MapGet(DashboardPaths.Api + "/trace", Trace);
+        endpoints.MapGet(DashboardPaths.Api + "/waste", Waste);
     }
 
-    /// <summary>Views 4 and 5 need the workflow and waste functions of issue [F], which this build does not have.</summary>
-    internal static readonly string[] Unavailable = ["workflows", "waste"];
+    /// <summary>Views whose Insights functions this build lacks (reported by /meta; the page shows a notice instead). None today.</summary>
+    internal static readonly string[] Unavailable = [];
 
     private static Task Spend(HttpContext context) => Report(context, InsightsJsonContext.Default.SpendReport, static (options, filter, _) =>
         new SpendService(options).GetReport(new SpendQuery { Filter = filter, GroupBy = SpendGroupings.Model, Top = 10 }));
@@ -55,6 +58,26 @@ internal static class DashboardApi
 
     private static Task Latency(HttpContext context) => Report(context, InsightsJsonContext.Default.LatencyReport, static (options, filter, _) =>
         new LatencyService(options).GetReport(filter));
+
+    // The workflow and waste functions take a time range and the demo switch only (as `tokenops workflows`/`trace`/`waste` do):
+    // provider/model are not applied, so the page shows the same numbers as the CLI's --json for the same range.
+    private static Task Workflows(HttpContext context) => Report(context, InsightsJsonContext.Default.WorkflowListReport, static (options, filter, query) =>
+        new WorkflowService(options).List(filter.Since, filter.Until, filter.IncludeDemo, DashboardQuery.Int(query, "top", 20, 1, 200)));
+
+    private static Task Trace(HttpContext context)
+    {
+        if (DashboardQuery.Get(context.Request.Query, "id") is null)
+        {
+            return Write(context, StatusCodes.Status400BadRequest, "bad_request", "id is required: a workflow, session or inferred (auto-…) id");
+        }
+
+        return Report(context, InsightsJsonContext.Default.WorkflowTrace, static (options, filter, query) =>
+            new WorkflowService(options).Trace(DashboardQuery.Get(query, "id")!, filter.Since, filter.Until, filter.IncludeDemo),
+            "no workflow, session or inferred chain with this id in the selected range (see /api/dashboard/workflows)");
+    }
+
+    private static Task Waste(HttpContext context) => Report(context, InsightsJsonContext.Default.WasteReport, static (options, filter, _) =>
+        new WasteService(options).GetReport(filter.Since, filter.Until, filter.IncludeDemo));
 
     private static Task Events(HttpContext context) => Report(context, DashboardJsonContext.Default.ListLiveEvent, static (options, filter, query) =>
     {
@@ -206,11 +229,13 @@ internal static class DashboardApi
         ];
     }
 
-    private static Task NotInThisBuild(HttpContext context) => Write(context, StatusCodes.Status501NotImplemented, "not_available",
-        "not available in this build: workflow traces and waste findings come with the workflow/waste module (issue [F])");
-
-    /// <summary>Parse the shared filter, run one Insights query under the query gate, write its record as JSON.</summary>
-    private static async Task Report<T>(HttpContext context, JsonTypeInfo<T> typeInfo, Func<InsightsOptions, Insights.Store.EventFilter, IQueryCollection, T> run)
+    /// <summary>
+    /// Parse the shared filter, run one Insights query under the query gate, write its record as JSON.
+    /// A query that finds nothing to report (null: an unknown trace id) answers 404 <c>not_found</c>.
+    /// </summary>
+    private static async Task Report<T>(HttpContext context, JsonTypeInfo<T> typeInfo, Func<InsightsOptions, Insights.Store.EventFilter, IQueryCollection, T?> run,
+        string notFound = "nothing to report in this range")
+        where T : class
     {
         var services = context.RequestServices;
         var options = services.GetRequiredService<InsightsOptions>();
@@ -230,7 +255,7 @@ internal static class DashboardApi
 
         var gate = services.GetRequiredService<DashboardQueryGate>();
         await gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
-        byte[] body;
+        byte[]? body;
         try
         {
             // Another request may have filled the entry while this one waited at the gate.
@@ -241,8 +266,12 @@ internal static class DashboardApi
             else
             {
                 var version = cache.Version;
-                body = JsonSerializer.SerializeToUtf8Bytes(run(options, filter, context.Request.Query), typeInfo);
-                cache.Set(key, body, version);
+                var result = run(options, filter, context.Request.Query);
+                body = result is null ? null : JsonSerializer.SerializeToUtf8Bytes(result, typeInfo);
+                if (body is not null)
+                {
+                    cache.Set(key, body, version);
+                }
             }
         }
         catch (Exception ex) when (ex is StoreNotFoundException or Storage.StoreUnavailableException)
@@ -263,6 +292,12 @@ internal static class DashboardApi
         finally
         {
             gate.Release();
+        }
+
+        if (body is null)
+        {
+            await Write(context, StatusCodes.Status404NotFound, "not_found", notFound).ConfigureAwait(false);
+            return;
         }
 
         await WriteJsonBytes(context, body).ConfigureAwait(false);

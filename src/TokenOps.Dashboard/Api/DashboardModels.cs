@@ -20,7 +20,7 @@ public sealed record DashboardMeta
     /// <summary>Every provider/model pair in the store, ordered by provider then model.</summary>
     public required IReadOnlyList<ProviderModel> Models { get; init; }
     public int BudgetsConfigured { get; init; }
-    /// <summary>Views whose Insights functions are not in this build (e.g. "workflows", "waste").</summary>
+    /// <summary>Views whose Insights functions are not in this build (the page shows a notice instead of numbers). Empty in this build.</summary>
     public required IReadOnlyList<string> Unavailable { get; init; }
     /// <summary>The env lines that point each SDK at this daemon (shown by the empty state).</summary>
     public required IReadOnlyList<string> SetupLines { get; init; }

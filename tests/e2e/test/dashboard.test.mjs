@@ -2,7 +2,8 @@
 // playwright-core; no browser download) against the AOT daemon with a demo store.
 //
 // Proves: the page is refused without the token; with it, every view renders non-empty SVG charts;
-// a filter changes the numbers; the API's numbers equal `tokenops spend --json`; a request sent
+// a filter changes the numbers; the API's numbers equal `tokenops spend --json`; the workflow list opens a
+// trace with its context-growth chart and the waste findings link their evidence into it; a request sent
 // through the proxy appears in the live feed (server-sent events) within 2 s. Screenshots of every
 // view go to tests/e2e/.artifacts/dashboard-<view>.png.
 //
@@ -131,13 +132,53 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await shot('latency');
   });
 
-  test('workflows and waste views say "not available in this build" instead of showing made-up data', async () => {
-    for (const view of ['workflows', 'waste']) {
-      await openView(view);
-      assert.match(await page.textContent(`#view-${view}`), /Not available in this build/);
-      assert.equal(await page.locator(`#view-${view} svg`).count(), 0);
-      await shot(view);
-    }
+  test('workflows view: top workflows by cost; a click opens the trace with its context-growth chart', async () => {
+    await openView('workflows');
+    const rows = page.locator('#workflows-table tbody tr[data-wf]');
+    assert.ok(await rows.count() > 0, 'the demo store has workflows');
+    const costs = await page.$$eval('#workflows-table tbody tr[data-wf] td.cost', (tds) => tds.map((td) => Number(td.textContent.replace(/[$,]/g, ''))));
+    assert.deepEqual(costs, [...costs].sort((a, b) => b - a), 'ranked by cost');
+    assert.equal(await page.locator('#trace-card').isHidden(), true, 'no trace before a click');
+    const id = await rows.first().getAttribute('data-wf');
+    await rows.first().click();
+    await page.waitForFunction(() => document.body.dataset.rendered === 'workflows' && !document.querySelector('#view-workflows').classList.contains('loading')
+      && document.querySelector('#trace-chart svg.context-chart'));
+    assert.equal(decodeURIComponent(new URL(page.url()).hash), `#workflows/${id}`);
+    assert.equal(await page.textContent('#trace-title'), `Trace of ${id}`);
+    const steps = await page.locator('#trace-table tbody tr').count();
+    assert.ok(steps > 1, `trace has steps (${steps})`);
+    assert.equal(await page.locator('#trace-chart svg circle.step').count(), steps, 'one chart point per step');
+    // Same numbers as `tokenops trace <id> --json` (the CLI looks back 30 days and includes demo rows).
+    const cli = target.daemon.cli(['trace', id, '--since', '7d', '--json']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const fromApi = await page.evaluate(async (wf) => (await fetch(`/api/dashboard/trace?since=7d&include_demo=1&id=${encodeURIComponent(wf)}`)).json(), id);
+    assert.deepEqual(fromApi.steps.map((s) => [s.event_id, s.input_tokens, s.cost_usd]), JSON.parse(cli.stdout).steps.map((s) => [s.event_id, s.input_tokens, s.cost_usd]));
+    await shot('workflows');
+  });
+
+  test('waste view: findings ranked by dollars, each with a fix and evidence links into the trace', async () => {
+    await openView('waste');
+    const findings = page.locator('#waste-list .finding');
+    assert.ok(await findings.count() > 0, 'the demo store triggers waste rules');
+    const saved = await page.$$eval('#waste-list .finding .saved .cost', (e) => e.map((x) => Number(x.textContent.replace(/[$,]/g, ''))));
+    assert.deepEqual(saved, [...saved].sort((a, b) => b - a), 'ranked by USD saved');
+    assert.match(await page.textContent('#kpi-waste-usd .value'), /^\$[0-9,.]+$/);
+    const cli = target.daemon.cli(['waste', '--since', '7d', '--include-demo', '--json']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const fromApi = await page.evaluate(async () => (await fetch('/api/dashboard/waste?since=7d&include_demo=1')).json());
+    assert.deepEqual(fromApi.findings.map((f) => [f.id, f.estimated_usd_saved]), JSON.parse(cli.stdout).findings.map((f) => [f.id, f.estimated_usd_saved]));
+    await shot('waste');
+
+    // An evidence link opens the workflow's trace with that step highlighted.
+    // runaway_context_growth: all of its evidence is steps of its workflow (the demo's scripted growing conversation).
+    const link = page.locator('#waste-list .finding[data-kind="runaway_context_growth"] a.evidence').last();
+    assert.ok(await link.count() === 1, 'the runaway-context finding links its evidence to its workflow');
+    const event = decodeURIComponent((await link.getAttribute('href')).split('/')[2]);
+    await link.click();
+    await page.waitForFunction(() => document.body.dataset.rendered === 'workflows' && document.querySelector('#trace-chart svg.context-chart'));
+    await page.waitForSelector(`#trace-table tr.sel[id="step-${event}"]`);
+    assert.equal(await page.locator('#trace-chart circle.step.focus').count(), 1);
+    await shot('workflows-evidence');
   });
 
   test('a request sent through the proxy appears in the live feed within 2 s', async () => {

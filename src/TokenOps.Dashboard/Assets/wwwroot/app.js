@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const COLORS = ['#5b9cf6', '#3fb68b', '#e5a93b', '#c678dd', '#e5534b', '#56b6c2', '#d19a66', '#98c379', '#8b96a3'];
-const state = { range: '7d', provider: '', model: '', demo: false, view: 'spend', meta: null, gen: 0 };
+const state = { range: '7d', provider: '', model: '', demo: false, view: 'spend', meta: null, gen: 0, trace: null, focus: null };
 const cache = new Map();
 
 // ---------- formatting ----------
@@ -25,6 +25,8 @@ function num(v) {
   return fmtInt.format(v);
 }
 function ms(v) { v = Number(v) || 0; return v >= 1000 ? (v / 1000).toFixed(2) + ' s' : Math.round(v) + ' ms'; }
+// Workflow durations span seconds to days (the demo's explicit workflows run all week).
+function dur(v) { v = Number(v) || 0; return v >= 172800000 ? (v / 86400000).toFixed(1) + ' d' : v >= 7200000 ? (v / 3600000).toFixed(1) + ' h' : v >= 120000 ? (v / 60000).toFixed(1) + ' min' : ms(v); }
 function pct(v) { return (100 * (Number(v) || 0)).toFixed(1) + '%'; }
 function esc(s) { return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
 
@@ -249,14 +251,126 @@ const views = {
       r.groups.map((g) => `<tr><td>${esc(g.provider)}/${esc(g.model)}</td><td class="num">${num(g.latency.count)}</td><td class="num">${ms(g.latency.p50_ms)}</td><td class="num">${ms(g.latency.p95_ms)}</td><td class="num">${ms(g.latency.p99_ms)}</td><td class="num">${ms(g.latency.mean_ms)}</td><td class="num">${g.time_to_first_token ? ms(g.time_to_first_token.p50_ms) : '–'}</td><td class="num">${g.time_to_first_token ? ms(g.time_to_first_token.p95_ms) : '–'}</td></tr>`).join('') + '</tbody>';
   },
 
-  async workflows() { unavailable('workflows-body', 'Top workflows by cost', 'workflow traces (steps, context growth) come from the workflow module of issue [F]'); },
-  async waste() { unavailable('waste-body', 'Waste findings', 'waste findings ranked by dollars come from the waste module of issue [F]'); },
+  async workflows() {
+    const r = await api('workflows', { top: 20 });
+    const list = r.workflows;
+    const cost = list.reduce((a, w) => a + (Number(w.cost_usd) || 0), 0);
+    kpis($('workflows-kpis'), [
+      { id: 'kpi-workflows', label: 'Workflows in range', value: num(r.workflow_count), sub: `top ${list.length} shown` },
+      { id: 'kpi-wf-cost', label: 'Cost of the top workflows', value: usd(cost), sub: list.length ? `most expensive: ${usd(list[0].cost_usd)}` : '–' },
+      { id: 'kpi-wf-steps', label: 'Steps', value: num(list.reduce((a, w) => a + w.steps, 0)), sub: `${num(list.reduce((a, w) => a + w.errors, 0))} failed` },
+      { id: 'kpi-wf-peak', label: 'Peak context', value: num(Math.max(0, ...list.map((w) => w.peak_context_tokens))), sub: 'input tokens of the largest step' },
+    ]);
+    $('workflows-note').textContent = filterNote('click a row for its trace');
+    if (!list.length) {
+      $('workflows-table').innerHTML = '<tbody><tr><td class="empty-row">No workflows in this range. Requests join a workflow through the <code>X-TokenOps-Workflow-Id</code> or <code>X-TokenOps-Session-Id</code> header, or by continuing the same conversation.</td></tr></tbody>';
+      $('trace-card').hidden = true;
+      return;
+    }
+    $('workflows-table').innerHTML = '<thead><tr><th>workflow</th><th>kind</th><th>models</th><th class="num">steps</th><th class="num">tokens in/out</th><th class="num">peak context</th><th class="num">cost</th><th class="num">duration</th></tr></thead><tbody>' +
+      list.map((w) => `<tr class="click${w.id === state.trace ? ' sel' : ''}" data-wf="${esc(w.id)}" title="show the trace of ${esc(w.id)}"><td>${esc(w.id)}</td><td class="muted">${esc(w.kind)}</td><td>${esc(w.models.join(', ') || '–')}</td>` +
+        `<td class="num">${num(w.steps)}</td><td class="num">${num(w.input_tokens)} / ${num(w.output_tokens)}</td><td class="num">${num(w.peak_context_tokens)}</td>` +
+        `<td class="num cost">${w.cost_usd == null ? '–' : usd(w.cost_usd)}</td><td class="num">${dur(w.duration_ms)}</td></tr>`).join('') + '</tbody>';
+    $('workflows-table').querySelectorAll('tr[data-wf]').forEach((tr) => tr.addEventListener('click', () => { location.hash = 'workflows/' + encodeURIComponent(tr.dataset.wf); }));
+    await showTrace();
+  },
+
+  async waste() {
+    const r = await api('waste');
+    kpis($('waste-kpis'), [
+      { id: 'kpi-waste-usd', label: 'Estimated savings', value: usd(r.total_usd_saved), sub: 'if every finding were fixed' },
+      { id: 'kpi-waste-tokens', label: 'Tokens that could be saved', value: num(r.total_tokens_saved), sub: '' },
+      { id: 'kpi-waste-count', label: 'Findings', value: num(r.findings.length), sub: [...new Set(r.findings.map((f) => f.kind))].length + ' kinds' },
+      { id: 'kpi-waste-events', label: 'Requests analysed', value: num(r.events_analysed), sub: 'prompt events in range' },
+    ]);
+    $('waste-note').textContent = filterNote('ranked by estimated dollars saved · evidence links open the workflow trace at that step');
+    if (!r.findings.length) {
+      $('waste-list').innerHTML = `<p class="muted empty-row">No waste found in ${num(r.events_analysed)} requests in this range.</p>`;
+      return;
+    }
+    $('waste-list').innerHTML = r.findings.map((f, i) => {
+      const shown = f.evidence_event_ids.slice(0, 12);
+      const more = f.evidence_event_ids.length - shown.length;
+      const evidence = shown.map((id) => f.workflow_id
+        ? `<a class="evidence" href="#workflows/${encodeURIComponent(f.workflow_id)}/${encodeURIComponent(id)}" title="step ${esc(id)} in the trace of ${esc(f.workflow_id)}">${esc(shortId(id))}</a>`
+        : `<code class="evidence" title="${esc(id)}">${esc(shortId(id))}</code>`).join(' ') + (more > 0 ? ` <span class="muted">+${more} more</span>` : '');
+      return `<div class="finding" data-kind="${esc(f.kind)}"><div class="row"><span><span class="rank">${i + 1}</span> <span class="tag sev-${esc(f.severity)}">${esc(f.kind)}</span> ${esc(f.summary)}</span>` +
+        `<span class="saved"><span class="cost">${usd(f.estimated_usd_saved)}</span> <span class="muted">· ${num(f.estimated_tokens_saved)} tokens</span></span></div>` +
+        (f.details ? `<div class="muted details">${esc(f.details)}</div>` : '') +
+        (f.fix ? `<div class="fix"><strong>Fix:</strong> ${esc(f.fix)}</div>` : '') +
+        `<div class="muted">${f.workflow_id ? `workflow <a href="#workflows/${encodeURIComponent(f.workflow_id)}">${esc(f.workflow_id)}</a> · ` : ''}${esc([f.provider, f.model].filter(Boolean).join('/'))} · evidence: ${evidence}</div></div>`;
+    }).join('');
+  },
+
   async live() { await loadRecent(); },
 };
 
-function unavailable(id, title, what) {
-  $(id).innerHTML = `<h2>${esc(title)}</h2><p class="not-available"><strong>Not available in this build.</strong> This daemon was built without the Insights functions for this view: ${esc(what)}.</p>` +
-    '<p class="muted">Nothing is shown rather than made-up numbers. The spend, tokens, latency and live views are complete.</p>';
+// The workflow and waste functions take the time range and the demo switch (like `tokenops workflows`/`waste`), not provider/model.
+function filterNote(text) {
+  return state.provider || state.model ? text + ' · provider/model filters do not apply to this view' : text;
+}
+function shortId(id) { return id.length > 12 ? '…' + id.slice(-8) : id; }
+
+/** The trace of state.trace (if any) under the workflow table: context-growth chart and one row per step. */
+async function showTrace() {
+  const card = $('trace-card');
+  if (!state.trace) { card.hidden = true; return; }
+  card.hidden = false;
+  let t;
+  try {
+    t = await api('trace', { id: state.trace });
+  } catch (err) {
+    $('trace-title').textContent = state.trace;
+    $('trace-sub').textContent = '';
+    $('trace-chart').innerHTML = `<p class="err">${esc(err.message)}</p>`;
+    $('trace-legend').innerHTML = '';
+    $('trace-table').innerHTML = '';
+    return;
+  }
+  const s = t.summary;
+  $('trace-title').textContent = `Trace of ${s.id}`;
+  $('trace-sub').textContent = `${s.kind} · ${s.steps} steps · ${usd(s.cost_usd)} · context ${num(t.steps[0].input_tokens)} → ${num(t.steps[t.steps.length - 1].input_tokens)} tokens` +
+    (t.context_growth_factor != null ? ` (×${t.context_growth_factor})` : '') + ` · ${dur(s.duration_ms)}`;
+  contextChart($('trace-chart'), t.steps);
+  legend($('trace-legend'), [{ name: 'input tokens per step (context)', color: '#5b9cf6' }, { name: 'of which cached', color: '#3fb68b' }]);
+  $('trace-table').innerHTML = '<thead><tr><th class="num">#</th><th>time</th><th>model</th><th class="num">in</th><th class="num">out</th><th class="num">cached</th><th class="num">context Δ</th><th class="num">latency</th><th class="num">cost</th><th>cache hit</th><th>status</th></tr></thead><tbody>' +
+    t.steps.map((st) => {
+      const delta = st.context_delta == null ? '–' : (st.context_delta > 0 ? '+' : '') + num(st.context_delta);
+      return `<tr id="step-${esc(st.event_id)}" class="${st.event_id === state.focus ? 'sel' : ''}" title="event ${esc(st.event_id)}"><td class="num">${st.index}</td><td>${esc(clock(st.timestamp))} <span class="muted">+${dur(st.offset_ms)}</span></td><td>${esc(st.model || '–')}</td>` +
+        `<td class="num">${num(st.input_tokens)}</td><td class="num">${num(st.output_tokens)}</td><td class="num">${num(st.cached_input_tokens)}</td><td class="num">${delta}</td>` +
+        `<td class="num">${ms(st.latency_ms)}</td><td class="num">${st.cost_usd == null ? '–' : usd(st.cost_usd)}</td><td>${st.cache_hit ? 'hit' : ''}</td>` +
+        `<td class="${st.error ? 'err' : ''}">${esc(st.error || String(st.status_code))}${st.finish_reason && !st.error ? ' <span class="muted">' + esc(st.finish_reason) + '</span>' : ''}</td></tr>`;
+    }).join('') + '</tbody>';
+  const focused = state.focus && document.getElementById('step-' + state.focus);
+  if (focused) focused.scrollIntoView({ block: 'center' });
+  // A finding's evidence can span workflows (e.g. oversized_context names the first one): say so instead of failing silently.
+  else if (state.focus) $('trace-sub').textContent += ` · event ${shortId(state.focus)} is not a step of this workflow`;
+}
+
+function clock(ts) {
+  const t = new Date(ts), pad = (v) => String(v).padStart(2, '0');
+  return `${pad(t.getMonth() + 1)}-${pad(t.getDate())} ${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`;
+}
+
+/** Context growth: input tokens per step as an area + line (cached share as a second area), one point per step. */
+function contextChart(el, steps) {
+  const h = 220, n = steps.length;
+  const max = niceMax(Math.max(1, ...steps.map((st) => Number(st.input_tokens) || 0)));
+  const plotW = W - PAD.l - PAD.r, plotH = h - PAD.t - PAD.b;
+  const x = (i) => PAD.l + (n === 1 ? plotW / 2 : (plotW * i) / (n - 1));
+  const y = (v) => PAD.t + plotH * (1 - (Number(v) || 0) / max);
+  const line = (key) => steps.map((st, i) => (i ? 'L' : 'M') + x(i).toFixed(1) + ',' + y(st[key]).toFixed(1)).join('');
+  const area = (key) => line(key) + `L${x(n - 1).toFixed(1)},${y(0)}L${x(0).toFixed(1)},${y(0)}Z`;
+  let s = `<svg viewBox="0 0 ${W} ${h}" role="img" class="chart-svg context-chart" data-points="${n}">` + axes(max, num, h);
+  s += `<path d="${area('input_tokens')}" fill="#5b9cf6" fill-opacity="0.18"/><path d="${area('cached_input_tokens')}" fill="#3fb68b" fill-opacity="0.35"/>`;
+  s += `<path class="context-line" d="${line('input_tokens')}" fill="none" stroke="#5b9cf6" stroke-width="2"/>`;
+  steps.forEach((st, i) => {
+    const tip = `step ${st.index} · ${st.model || ''}\ninput: ${num(st.input_tokens)} (cached ${num(st.cached_input_tokens)})\ncontext Δ: ${st.context_delta == null ? '–' : num(st.context_delta)}\nout: ${num(st.output_tokens)} · ${st.cost_usd == null ? '–' : usd(st.cost_usd)} · ${ms(st.latency_ms)}`;
+    s += `<circle class="step${st.event_id === state.focus ? ' focus' : ''}" cx="${x(i).toFixed(1)}" cy="${y(st.input_tokens).toFixed(1)}" r="${st.event_id === state.focus ? 6 : 3.5}" fill="${st.error ? '#e5534b' : '#5b9cf6'}" data-tip="${esc(tip)}"/>`;
+  });
+  const every = Math.max(1, Math.ceil(n / 20));
+  for (let i = 0; i < n; i += every) s += `<text x="${x(i).toFixed(1)}" y="${h - 10}" text-anchor="middle">${steps[i].index}</text>`;
+  el.innerHTML = s + '</svg>';
 }
 
 // ---------- live feed (server-sent events: one connection, no polling) ----------
@@ -356,9 +470,21 @@ function refreshMeta() {
   refreshing ??= loadMeta().then(() => render()).finally(() => { refreshing = null; });
 }
 
+// #view, or #workflows/<workflow id>[/<event id>]: the trace of a workflow, optionally with one step highlighted
+// (what the waste view's evidence links point at).
+function route() {
+  const [v, id, event] = location.hash.slice(1).split('/');
+  if (!views[v]) return false;
+  state.view = v;
+  if (v === 'workflows' && id) {
+    state.trace = decodeURIComponent(id);
+    state.focus = event ? decodeURIComponent(event) : null;
+  }
+  return true;
+}
+
 async function start() {
-  const fromHash = location.hash.slice(1);
-  if (views[fromHash]) state.view = fromHash;
+  route();
   const metaP = loadMeta();
   // Most stores hold real traffic: start the default view's queries while the catalog is read (they land in the cache).
   if (state.view === 'spend' || state.view === 'tokens') { api('spend').catch(() => {}); api('series').catch(() => {}); }
@@ -381,7 +507,7 @@ async function start() {
   $('provider').addEventListener('change', (e) => { state.provider = e.target.value; fillModels(); render(); });
   $('model').addEventListener('change', (e) => { state.model = e.target.value; render(); });
   $('demo').addEventListener('change', (e) => { state.demo = e.target.checked; showBanner(''); render(); });
-  window.addEventListener('hashchange', () => { const v = location.hash.slice(1); if (views[v]) { state.view = v; render(); } });
+  window.addEventListener('hashchange', () => { if (route()) render(); });
   document.querySelectorAll('.copy').forEach((b) => b.addEventListener('click', () => navigator.clipboard?.writeText($(b.dataset.copy).textContent)));
 
   const tip = $('tooltip');
