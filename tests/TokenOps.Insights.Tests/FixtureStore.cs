@@ -1,9 +1,10 @@
 using System.Reflection;
+using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace TokenOps.Insights.Tests;
 
-/// <summary>A real SQLite store in a temp dir, created from the Storage project's embedded 0001_initial.sql, rows inserted directly.</summary>
+/// <summary>A real SQLite store in a temp dir, created from the Storage project's embedded migrations, rows inserted directly.</summary>
 internal sealed class FixtureStore : IDisposable
 {
     private readonly string _dir;
@@ -25,13 +26,29 @@ internal sealed class FixtureStore : IDisposable
 
     public string Path_ { get; }
 
+    /// <summary>Every embedded migration in order (0001 tables, 0002 fingerprint columns, 0003 the report index), as the daemon applies them.</summary>
     public static string Schema()
     {
         var storage = Assembly.Load(new AssemblyName("TokenOps.Storage"));
-        using var stream = storage.GetManifestResourceStream("TokenOps.Storage.Migrations.0001_initial.sql")
-            ?? throw new InvalidOperationException("0001_initial.sql is not embedded in TokenOps.Storage");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        const string prefix = "TokenOps.Storage.Migrations.";
+        var names = storage.GetManifestResourceNames()
+            .Where(static n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (names.Count == 0)
+        {
+            throw new InvalidOperationException("no migrations are embedded in TokenOps.Storage");
+        }
+
+        var sql = new StringBuilder();
+        foreach (var name in names)
+        {
+            using var stream = storage.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            sql.AppendLine(reader.ReadToEnd());
+        }
+
+        return sql.ToString();
     }
 
     public void Add(

@@ -38,8 +38,8 @@ public sealed class SqliteEventStoreTests
             applied.Add((reader.GetInt64(0), reader.GetString(1)));
         }
 
-        Assert.Equal([(1L, "0001_initial"), (2L, "0002_workflow_fingerprints")], applied);
-        Assert.Equal(2, Migrator.LatestVersion);
+        Assert.Equal([(1L, "0001_initial"), (2L, "0002_workflow_fingerprints"), (3L, "0003_report_index")], applied);
+        Assert.Equal(3, Migrator.LatestVersion);
         Assert.Equal(0, temp.Count("prompt_events"));
         Assert.Equal(0, temp.Count("events"));
     }
