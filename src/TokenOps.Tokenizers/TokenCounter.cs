@@ -29,7 +29,7 @@ public static class TokenCounter
 
     /// <summary>The count of the underlying encoding (o200k for estimates), before any calibration factor.</summary>
     public static int CountRaw(TokenizerKind kind, ReadOnlySpan<char> text) =>
-        text.IsEmpty ? 0 : TokenizerRegistry.Encoding(kind).CountTokens(text);
+        text.IsEmpty ? 0 : TokenCountMemo.Count(kind, text);
 
     /// <summary>Applies the calibration factor of estimate kinds (rounded up); exact kinds pass through.</summary>
     public static int Scale(TokenizerKind kind, long rawCount)

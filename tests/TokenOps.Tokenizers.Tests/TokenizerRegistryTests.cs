@@ -44,10 +44,37 @@ public sealed class TokenizerRegistryTests
     }
 
     [Fact]
-    public async Task Warm_LoadsBothEncodings_CountsStillCorrect()
+    public async Task Warm_LoadsO200k_CountsOfBothEncodingsStillCorrect()
     {
         await TokenizerRegistry.Warm();
         Assert.Equal(4, TokenCounter.CountText("gpt-4o", "Hello, world!").Tokens);
+        Assert.Equal(4, TokenCounter.CountText("gpt-4", "Hello, world!").Tokens);
+    }
+
+    [Fact]
+    public void CountText_RepeatedLongText_SameCountEveryTime()
+    {
+        // Long enough to be memoised: the second and third counts come from the memo and must equal the first.
+        const string text = "You are a terse assistant that answers in one line, mentioning latency and throughput.";
+        var first = TokenCounter.CountText("gpt-4o", text).Tokens;
+        Assert.True(first > 10);
+        Assert.Equal(first, TokenCounter.CountText("gpt-4o", text).Tokens);
+        Assert.Equal(first, TokenCounter.CountText("gpt-4o", text.AsSpan().ToString()).Tokens);
+        // Same text, other encoding: its own entry, not o200k's.
+        Assert.Equal(TokenizerRegistry.Encoding(TokenizerKind.Cl100kBase).CountTokens(text), TokenCounter.CountText("gpt-4", text).Tokens);
+    }
+
+    [Fact]
+    public void CountText_MoreDistinctTextsThanTheMemoHolds_CountsStayCorrect()
+    {
+        var expected = TokenCounter.CountText("gpt-4o", "Distinct text number 0 padded to be long enough to memoise.").Tokens;
+        for (var i = 0; i < 5000; i++)
+        {
+            var text = "Distinct text number " + (i % 10) + " padded to be long enough to memoise. " + new string('x', i % 7);
+            Assert.Equal(TokenizerRegistry.Encoding(TokenizerKind.O200kBase).CountTokens(text), TokenCounter.CountText("gpt-4o", text).Tokens);
+        }
+
+        Assert.Equal(expected, TokenCounter.CountText("gpt-4o", "Distinct text number 0 padded to be long enough to memoise.").Tokens);
     }
 
     [Fact]

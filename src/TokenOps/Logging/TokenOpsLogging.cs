@@ -32,6 +32,12 @@ internal static class TokenOpsLogging
         // ASP.NET Core's own per-request chatter is noise next to our one line per request.
         logging.AddFilter("Microsoft.AspNetCore", config.Level > LogLevel.Warning ? config.Level : LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting", config.Level > LogLevel.Warning ? config.Level : LogLevel.Warning);
+
+        // Hosting's per-request diagnostics: while this category is enabled at ANY level (Critical included), every
+        // request allocates a log scope and starts an Activity just so log lines could carry a trace id. It only
+        // writes Information lines ("Request starting/finished"), which the filter above already drops, so switching
+        // it off loses no output and saves an Activity + scope per request (see HostingApplicationDiagnostics).
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         logging.AddZLoggerConsole(options => ConfigureConsole(options, config.Format));
     }
 
