@@ -45,13 +45,9 @@ public sealed class SpendService(InsightsOptions options)
         // rows come back per (15-minute bucket, provider, model) and fold here. Four separate GROUP BY passes each sorted
         // every row in range (≈1.1–1.6 s apiece over a million events); this is one sort over them.
         var facts = QueryFacts(connection, filter);
-        var totalsAcc = new Accumulator();
-        foreach (var f in facts)
-        {
-            totalsAcc.Add(f.Sums);
-        }
-
-        var totals = totalsAcc.ToTotals();
+        var all = new Accumulator();
+        facts.ForEach(all.Add);
+        var totals = all.ToTotals();
         var (groups, groupCount) = query.GroupBy switch
         {
             SpendGroupings.Day or SpendGroupings.Hour => TimeGroups(facts, query.GroupBy == SpendGroupings.Hour, totals.CostUsd),
@@ -125,18 +121,7 @@ public sealed class SpendService(InsightsOptions options)
     /// <summary>By model (key = model, per provider) or by provider, ordered like SQL did: cost desc, requests desc, key.</summary>
     private static (IReadOnlyList<SpendGroup>, int) FactGroups(List<Fact> facts, bool byModel, int top, decimal totalCost)
     {
-        var folded = new Dictionary<(string Provider, string? Model), Accumulator>();
-        foreach (var f in facts)
-        {
-            var key = (f.Provider, byModel ? f.Model : null);
-            if (!folded.TryGetValue(key, out var acc))
-            {
-                folded[key] = acc = new Accumulator();
-            }
-
-            acc.Add(f.Sums);
-        }
-
+        var folded = Fold(facts, f => (f.Provider, Model: byModel ? f.Model : null));
         var ordered = byModel
             ? folded.Select(static kv => (Key: kv.Key.Model ?? "(unknown)", kv.Key.Provider, Acc: kv.Value)).ToList()
             : folded.Select(static kv => (Key: kv.Key.Provider, kv.Key.Provider, Acc: kv.Value)).ToList();
@@ -235,28 +220,16 @@ public sealed class SpendService(InsightsOptions options)
 
     private (IReadOnlyList<SpendGroup>, int) TimeGroups(List<Fact> facts, bool hourly, decimal totalCost)
     {
-        var accs = new SortedDictionary<DateTime, Accumulator>();
-        foreach (var f in facts)
+        var folded = Fold(facts, f =>
         {
             var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(f.Bucket * BucketMs), options.TimeZone).DateTime;
-            var key = hourly ? new DateTime(local.Year, local.Month, local.Day, local.Hour, 0, 0) : local.Date;
-            if (!accs.TryGetValue(key, out var acc))
-            {
-                accs[key] = acc = new Accumulator();
-            }
-
-            acc.Add(f.Sums);
-        }
-
-        var folded = new SortedDictionary<DateTime, SpendTotals>();
-        foreach (var (key, acc) in accs)
-        {
-            folded[key] = acc.ToTotals();
-        }
+            return hourly ? new DateTime(local.Year, local.Month, local.Day, local.Hour, 0, 0) : local.Date;
+        });
 
         var groups = new List<SpendGroup>(folded.Count);
-        foreach (var (key, totals) in folded)
+        foreach (var (key, acc) in folded.OrderBy(static kv => kv.Key))
         {
+            var totals = acc.ToTotals();
             groups.Add(new SpendGroup
             {
                 Key = key.ToString(hourly ? "yyyy-MM-dd'T'HH:00" : "yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -270,16 +243,8 @@ public sealed class SpendService(InsightsOptions options)
 
     private List<DailyCost> DailySeries(List<Fact> facts, EventFilter filter)
     {
-        var days = new Dictionary<DateOnly, (double Cost, double Saved, long Requests)>();
-        foreach (var f in facts)
-        {
-            var day = TimeRange.LocalDate(DateTimeOffset.FromUnixTimeMilliseconds(f.Bucket * BucketMs), options.TimeZone);
-            days.TryGetValue(day, out var acc);
-            days[day] = (acc.Cost + f.Sums.CostUsd, acc.Saved + f.Sums.SavedUsd, acc.Requests + f.Sums.Requests);
-        }
-
-        var rounded = days.ToDictionary(static kv => kv.Key, static kv => (Money(kv.Value.Cost), Money(kv.Value.Saved), kv.Value.Requests));
-        return ZeroFilled(rounded, filter);
+        var days = Fold(facts, f => TimeRange.LocalDate(DateTimeOffset.FromUnixTimeMilliseconds(f.Bucket * BucketMs), options.TimeZone));
+        return ZeroFilled(days.ToDictionary(static kv => kv.Key, static kv => (Money(kv.Value.Sums.CostUsd), Money(kv.Value.Sums.SavedUsd), kv.Value.Sums.Requests)), filter);
     }
 
     internal List<DailyCost> DailySeries(SqliteConnection connection, EventFilter filter)
@@ -327,29 +292,21 @@ public sealed class SpendService(InsightsOptions options)
     /// <summary>Models whose stored events say pricing_status='unpriced', most requests first (as the SQL variant orders).</summary>
     private static List<UnpricedModel> UnpricedFromFacts(List<Fact> facts)
     {
-        var folded = new Dictionary<(string Provider, string Model), (long Requests, long Unpriced, long LastTs)>();
-        foreach (var f in facts)
-        {
-            var key = (f.Provider, f.Model ?? "(unknown)");
-            folded.TryGetValue(key, out var acc);
-            folded[key] = (acc.Requests + f.Sums.Requests, acc.Unpriced + f.UnpricedRequests, Math.Max(acc.LastTs, f.LastTs));
-        }
-
+        var folded = Fold(facts, static f => (f.Provider, Model: f.Model ?? "(unknown)"));
         return folded
-            .Where(static kv => kv.Value.Unpriced > 0)
-            .OrderByDescending(static kv => kv.Value.Requests)
+            .Where(static kv => kv.Value.StatusUnpriced > 0)
+            .OrderByDescending(static kv => kv.Value.Sums.Requests)
             .ThenBy(static kv => kv.Key.Provider, StringComparer.Ordinal)
             .ThenBy(static kv => kv.Key.Model, StringComparer.Ordinal)
             .Select(static kv => new UnpricedModel
             {
                 Provider = kv.Key.Provider,
                 Model = kv.Key.Model,
-                Requests = kv.Value.Unpriced,
+                Requests = kv.Value.StatusUnpriced,
                 LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(kv.Value.LastTs),
             })
             .ToList();
     }
-
 
     /// <summary>
     /// Without a rate card: models whose stored events say pricing_status='unpriced'. With one: every distinct model in range
@@ -403,28 +360,35 @@ public sealed class SpendService(InsightsOptions options)
         UnpricedRequests = r.GetInt64(o + 10),
     };
 
-    private static SpendTotals Add(SpendTotals a, SpendTotals b) => new()
-    {
-        Requests = a.Requests + b.Requests,
-        CacheHits = a.CacheHits + b.CacheHits,
-        Errors = a.Errors + b.Errors,
-        InputTokens = a.InputTokens + b.InputTokens,
-        OutputTokens = a.OutputTokens + b.OutputTokens,
-        CachedInputTokens = a.CachedInputTokens + b.CachedInputTokens,
-        CacheWriteTokens = a.CacheWriteTokens + b.CacheWriteTokens,
-        ReasoningTokens = a.ReasoningTokens + b.ReasoningTokens,
-        CostUsd = a.CostUsd + b.CostUsd,
-        SavedUsd = a.SavedUsd + b.SavedUsd,
-        UnpricedRequests = a.UnpricedRequests + b.UnpricedRequests,
-    };
-
     /// <summary>Store money is REAL; reports are decimal rounded to the micro-dollar so float noise never shows.</summary>
     internal static decimal Money(double value) => Math.Round((decimal)value, 6);
 
     private static double Share(decimal part, decimal total) => total <= 0 ? 0 : Math.Round((double)(part / total), 4);
 
-    /// <summary>One (bucket, provider, model) row of <see cref="QueryFacts"/>.</summary>
-    private sealed record Fact(long Bucket, string Provider, string? Model, RawSums Sums, long UnpricedRequests, long LastTs);
+    /// <summary>Folds facts by a key: every view of the report (totals, groups, days, unpriced) is one of these.</summary>
+    private static Dictionary<TKey, Accumulator> Fold<TKey>(List<Fact> facts, Func<Fact, TKey> key)
+        where TKey : notnull
+    {
+        var folded = new Dictionary<TKey, Accumulator>();
+        foreach (var f in facts)
+        {
+            var k = key(f);
+            if (!folded.TryGetValue(k, out var acc))
+            {
+                folded[k] = acc = new Accumulator();
+            }
+
+            acc.Add(f);
+        }
+
+        return folded;
+    }
+
+    /// <summary>
+    /// One (bucket, provider, model) row of <see cref="QueryFacts"/>. <see cref="StatusUnpriced"/> counts pricing_status='unpriced'
+    /// (the unpriced-model list); <see cref="RawSums.UnpricedRequests"/> counts rows without a cost (the totals' column).
+    /// </summary>
+    private sealed record Fact(long Bucket, string Provider, string? Model, RawSums Sums, long StatusUnpriced, long LastTs);
 
     /// <summary>The <see cref="TotalsColumns"/> as SQL returned them (money still REAL): folded first, rounded once at the end.</summary>
     private record struct RawSums(long Requests, long CacheHits, long Errors, long InputTokens, long OutputTokens, long CachedInputTokens,
@@ -439,10 +403,20 @@ public sealed class SpendService(InsightsOptions options)
     {
         public RawSums Sums;
 
-        public void Add(RawSums s) => Sums = new RawSums(
-            Sums.Requests + s.Requests, Sums.CacheHits + s.CacheHits, Sums.Errors + s.Errors, Sums.InputTokens + s.InputTokens,
-            Sums.OutputTokens + s.OutputTokens, Sums.CachedInputTokens + s.CachedInputTokens, Sums.CacheWriteTokens + s.CacheWriteTokens,
-            Sums.ReasoningTokens + s.ReasoningTokens, Sums.CostUsd + s.CostUsd, Sums.SavedUsd + s.SavedUsd, Sums.UnpricedRequests + s.UnpricedRequests);
+        public long StatusUnpriced;
+
+        public long LastTs;
+
+        public void Add(Fact f)
+        {
+            var s = f.Sums;
+            Sums = new RawSums(
+                Sums.Requests + s.Requests, Sums.CacheHits + s.CacheHits, Sums.Errors + s.Errors, Sums.InputTokens + s.InputTokens,
+                Sums.OutputTokens + s.OutputTokens, Sums.CachedInputTokens + s.CachedInputTokens, Sums.CacheWriteTokens + s.CacheWriteTokens,
+                Sums.ReasoningTokens + s.ReasoningTokens, Sums.CostUsd + s.CostUsd, Sums.SavedUsd + s.SavedUsd, Sums.UnpricedRequests + s.UnpricedRequests);
+            StatusUnpriced += f.StatusUnpriced;
+            LastTs = Math.Max(LastTs, f.LastTs);
+        }
 
         public SpendTotals ToTotals() => new()
         {
