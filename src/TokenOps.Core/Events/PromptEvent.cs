@@ -134,6 +134,9 @@ public sealed class PromptEvent
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string? EnvelopeId { get; set; }
+
+    /// <summary>Reserves <see cref="EnvelopeId"/> (once) and returns it: what an event about this request links to.</summary>
+    public string ReserveEnvelopeId() => EnvelopeId ??= Envelope.NewId();
 }
 
 public static class UsageSources

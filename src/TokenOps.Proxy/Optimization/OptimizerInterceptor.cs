@@ -119,10 +119,6 @@ internal sealed class OptimizerInterceptor : IPreForwardInterceptor
 
         // Reserve the id the prompt event's envelope will carry, so each OptimizationEvent links to its request.
         var promptEvent = context.Event;
-        if (promptEvent is not null)
-        {
-            promptEvent.EnvelopeId ??= Envelope.NewId();
-        }
 
         var optimization = new OptimizationRequest
         {
@@ -134,7 +130,7 @@ internal sealed class OptimizerInterceptor : IPreForwardInterceptor
             WorkflowId = NullIfEmpty(headers["X-TokenOps-Workflow-Id"]),
             AgentId = NullIfEmpty(headers["X-TokenOps-Agent-Id"]),
             CredentialHash = ForwardingExchange.HashCredential(NullIfEmpty(headers.Authorization) ?? NullIfEmpty(headers["x-api-key"]) ?? NullIfEmpty(headers["x-goog-api-key"])),
-            PromptEventId = promptEvent?.EnvelopeId,
+            PromptEventId = promptEvent?.ReserveEnvelopeId(),
         };
 
         OptimizationOutcome outcome;

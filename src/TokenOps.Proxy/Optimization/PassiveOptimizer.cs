@@ -74,10 +74,9 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
 
         // Completion hooks run before the prompt event is published: reserving its envelope id here links the
         // recommendations (published later by the worker) to it.
-        promptEvent.EnvelopeId ??= Envelope.NewId();
         var work = new Work(body, new OptimizationRequestHeader(promptEvent.Provider, promptEvent.Operation, promptEvent.RequestModel,
             promptEvent.SessionId, promptEvent.WorkflowId, promptEvent.AgentId, promptEvent.CredentialHash, promptEvent.PromptHash,
-            promptEvent.EnvelopeId));
+            promptEvent.ReserveEnvelopeId()));
         if (!_queue.Writer.TryWrite(work))
         {
             Interlocked.Increment(ref _dropped);
