@@ -74,11 +74,19 @@ fi
 # 7. One summary line: dotnet (from the trx counters) + node; a failed AOT publish/smoke test counts as one failure.
 read -r dotnet_passed dotnet_failed < <(python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
+ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
 passed = failed = 0
-for path in glob.glob(sys.argv[1] + "/*.trx"):
-    counters = ET.parse(path).getroot().find("{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}ResultSummary/{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}Counters")
+for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    root = ET.parse(path).getroot()
+    counters = root.find(ns + "ResultSummary/" + ns + "Counters")
     passed += int(counters.get("passed", 0))
     failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
+    # Name every failed test with its message on stderr, so the tail of a CI log says what failed.
+    for result in root.iter(ns + "UnitTestResult"):
+        if result.get("outcome") not in ("Passed", "NotExecuted"):
+            message = result.find(ns + "Output/" + ns + "ErrorInfo/" + ns + "Message")
+            text = (message.text or "").strip() if message is not None else ""
+            print(f"FAILED (.NET): {result.get('testName')}\n    {text[:2000]}", file=sys.stderr)
 print(passed, failed)
 PY
 )
@@ -88,5 +96,9 @@ aot_failed=0
 
 passed=$((dotnet_passed + node_passed))
 failed=$((dotnet_failed + node_failed + aot_failed))
+if [ "$node_failed" -gt 0 ] && [ -f "${node_log:-}" ]; then
+  # The TAP lines of the failed node tests, again at the end where a CI log tail shows them.
+  grep -n -E '^\s*not ok ' "$node_log" | sed 's/^/FAILED (e2e): /' >&2 || true
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

