@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TokenOps.Core.Bus;
@@ -29,6 +30,7 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ForwarderCounters>();
         services.TryAddSingleton(CreateForwarder);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CompletionPumpDrain>());
         return services;
     }
 
@@ -45,7 +47,8 @@ public static class ProxyServiceCollectionExtensions
             provider.GetService<IExchangeObserverFactory>(),
             provider.GetService<IPromptCostStamper>(),
             [.. provider.GetServices<IPreForwardInterceptor>()],
-            [.. provider.GetServices<IExchangeCompletionHook>()]);
+            [.. provider.GetServices<IExchangeCompletionHook>()],
+            options.CompletionDelay);
         return new Forwarder(options, UpstreamHandlerFactory.CreateInvoker(options), services, logger);
     }
 }

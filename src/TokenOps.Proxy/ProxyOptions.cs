@@ -30,6 +30,13 @@ public sealed record ProxyOptions
     /// </summary>
     public int MaxPendingCompletions { get; init; } = 4096;
 
+    /// <summary>
+    /// Exchanges are completed off the request path by one metering thread that wakes this long after the first
+    /// one finishes and completes everything finished meanwhile (see <c>CompletionPump</c>). Zero queues one
+    /// thread-pool work item per exchange instead.
+    /// </summary>
+    public TimeSpan CompletionDelay { get; init; } = TimeSpan.FromMilliseconds(2);
+
     /// <summary>When true, <c>MapTokenOpsProxy</c> also maps a JSON 404 fallback for paths nothing else matched.</summary>
     public bool MapNotFoundFallback { get; init; } = true;
 }

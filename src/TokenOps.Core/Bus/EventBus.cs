@@ -26,6 +26,7 @@ internal sealed class EventBus : IEventPublisher, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _abort = new();
     private readonly Lock _lifecycle = new();
+    private readonly DeferredWaker? _waker;
     private PaddedLong _published;
     private PaddedLong _dropped;
     private volatile bool _accepting = true;
@@ -47,6 +48,15 @@ internal sealed class EventBus : IEventPublisher, IAsyncDisposable
         {
             _channels[i] = new SinkChannel(sinks[i], _options.Capacity, _options.MaxBatchSize, onSinkError, _abort.Token);
         }
+
+        if (_options.WakeDelay > TimeSpan.Zero && _channels.Length > 0)
+        {
+            _waker = new DeferredWaker(_channels, _options.WakeDelay);
+            foreach (var channel in _channels)
+            {
+                channel.Waker = _waker;
+            }
+        }
     }
 
     /// <summary>Starts one consumer loop per sink. Events published before Start wait in the rings.</summary>
@@ -60,6 +70,7 @@ internal sealed class EventBus : IEventPublisher, IAsyncDisposable
             }
 
             _started = true;
+            _waker?.Start();
             foreach (var channel in _channels)
             {
                 channel.Start();
@@ -120,7 +131,19 @@ internal sealed class EventBus : IEventPublisher, IAsyncDisposable
     {
         lock (_lifecycle)
         {
-            return _stopTask ??= StopCoreAsync(deadline);
+            return _stopTask ??= StopAndRetireWakerAsync(deadline);
+        }
+    }
+
+    private async Task<bool> StopAndRetireWakerAsync(TimeSpan deadline)
+    {
+        try
+        {
+            return await StopCoreAsync(deadline).ConfigureAwait(false);
+        }
+        finally
+        {
+            _waker?.Dispose(); // consumers are gone or abandoned: the waker thread has nothing left to wake
         }
     }
 

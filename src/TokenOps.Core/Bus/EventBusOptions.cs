@@ -9,6 +9,13 @@ internal sealed record EventBusOptions
     /// <summary>Most envelopes handed to one WriteBatchAsync call (one SQLite transaction).</summary>
     public int MaxBatchSize { get; init; } = 256;
 
+    /// <summary>
+    /// How long after the first publish that finds a sink's consumer asleep the consumers are woken (see
+    /// <see cref="DeferredWaker"/>): everything published meanwhile is delivered by the same wake-up. Zero wakes
+    /// the consumer from the publishing thread at once (one thread-pool hand-off per event per sink).
+    /// </summary>
+    public TimeSpan WakeDelay { get; init; } = TimeSpan.FromMilliseconds(2);
+
     /// <summary>How long shutdown waits for the sinks to drain and flush before cancelling them.</summary>
     public TimeSpan DrainDeadline { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -136,6 +136,16 @@ internal sealed class RingBuffer<T>
         return Volatile.Read(ref _available[(int)(next & _mask)]) == (int)(next >>> _indexShift);
     }
 
+    /// <summary>
+    /// Any thread: is the consumer's next sequence published? Exact while the consumer is asleep (its position
+    /// does not move); otherwise a snapshot that may be stale, which callers treat as a hint.
+    /// </summary>
+    public bool HasPublishedNextSnapshot()
+    {
+        var next = Volatile.Read(ref _consumed.Value) + 1;
+        return Volatile.Read(ref _available[(int)(next & _mask)]) == (int)(next >>> _indexShift);
+    }
+
     /// <summary>True when every claimed sequence has been consumed (nothing claimed-but-unpublished either).</summary>
     public bool IsEmpty => Volatile.Read(ref _consumed.Value) == Volatile.Read(ref _cursor.Value);
 }

@@ -43,6 +43,12 @@ internal sealed class SinkChannel
 
     public string Name => _sink.Name;
 
+    /// <summary>When set, a publish that finds the consumer asleep asks this waker instead of waking it at once.</summary>
+    public DeferredWaker? Waker { get; set; }
+
+    /// <summary>Any thread: the consumer is asleep and an event is published for it (a wake-up is due).</summary>
+    public bool IsWaitingWithWork => Volatile.Read(ref _waiting.Value) != 0 && _ring.HasPublishedNextSnapshot();
+
     public Task Loop { get; private set; } = Task.CompletedTask;
 
     public void Start() => Loop = Task.Run(RunAsync);
@@ -57,7 +63,14 @@ internal sealed class SinkChannel
             // before this read (Dekker with the consumer's Exchange on _waiting).
             if (Volatile.Read(ref _waiting.Value) != 0)
             {
-                WakeSlow();
+                if (Waker is { } waker)
+                {
+                    waker.Request();
+                }
+                else
+                {
+                    WakeSlow();
+                }
             }
 
             return true;
@@ -77,6 +90,15 @@ internal sealed class SinkChannel
     {
         Interlocked.MemoryBarrier(); // order the caller's stop/abort store before the waiting-flag read
         if (Volatile.Read(ref _waiting.Value) != 0)
+        {
+            WakeSlow();
+        }
+    }
+
+    /// <summary>The deferred waker's call: wake the consumer if it is asleep with work published for it.</summary>
+    public void WakeIfPending()
+    {
+        if (IsWaitingWithWork)
         {
             WakeSlow();
         }

@@ -269,5 +269,12 @@ internal sealed partial class Forwarder : IDisposable
         return new PathString(rest).ToUriComponent() + context.Request.QueryString.ToUriComponent();
     }
 
-    public void Dispose() => _invoker.Dispose();
+    /// <summary>Completes (and publishes) every exchange still queued for metering. Shutdown calls it before the bus stops.</summary>
+    public int DrainCompletions() => _services.Pump?.Drain() ?? 0;
+
+    public void Dispose()
+    {
+        _services.Pump?.Dispose();
+        _invoker.Dispose();
+    }
 }

@@ -21,7 +21,8 @@ internal sealed partial class ForwarderServices
         IExchangeObserverFactory? observerFactory,
         IPromptCostStamper? costStamper,
         IPreForwardInterceptor[] interceptors,
-        IExchangeCompletionHook[]? completionHooks = null)
+        IExchangeCompletionHook[]? completionHooks = null,
+        TimeSpan completionDelay = default)
     {
         Counters = counters;
         TimeProvider = timeProvider;
@@ -32,7 +33,11 @@ internal sealed partial class ForwarderServices
         CostStamper = costStamper;
         Interceptors = interceptors;
         CompletionHooks = completionHooks ?? [];
+        Pump = publisher is not null && completionDelay > TimeSpan.Zero ? new CompletionPump(completionDelay) : null;
     }
+
+    /// <summary>Completes exchanges off the request path in batches; null = one thread-pool work item per exchange.</summary>
+    public CompletionPump? Pump { get; }
 
     public ForwarderCounters Counters { get; }
 

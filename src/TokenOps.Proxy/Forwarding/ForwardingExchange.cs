@@ -9,8 +9,8 @@ namespace TokenOps.Proxy.Forwarding;
 /// <summary>
 /// The metering side of one exchange: the <see cref="PromptEvent"/> under construction and the guarded observer.
 /// Exists only when an event publisher is registered (minimal mode builds nothing). Once the client has its
-/// whole response, the exchange is queued to the thread pool (<see cref="IThreadPoolWorkItem"/>) where the
-/// observer completes the event, the cost stamper prices it and the publisher takes it — off the request path.
+/// whole response, the exchange is queued to the <see cref="CompletionPump"/> (or, past its backlog, the thread
+/// pool — it is an <see cref="IThreadPoolWorkItem"/>) where the observer completes the event, the cost stamper prices it and the publisher takes it — off the request path.
 /// </summary>
 internal sealed class ForwardingExchange : IThreadPoolWorkItem
 {
@@ -128,7 +128,7 @@ internal sealed class ForwardingExchange : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Hands the exchange to the thread pool, bounded: above the bound the event is dropped and counted.</summary>
+    /// <summary>Hands the exchange to the metering pump (or the thread pool), bounded: above the bound the event is dropped and counted.</summary>
     public void QueueCompletion(bool exchangeCompleted)
     {
         _completed = exchangeCompleted;
@@ -138,7 +138,14 @@ internal sealed class ForwardingExchange : IThreadPoolWorkItem
             return;
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        if (_services.Pump is { } pump)
+        {
+            pump.Enqueue(this);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
     }
 
     /// <summary>Off the request path: observer → cost stamp → publish. Never throws.</summary>

@@ -363,6 +363,57 @@ public sealed class EventBusTests
     }
 
     [Fact]
+    public async Task DeferredWake_EventsTricklingInDuringTheDelay_AreDeliveredByOneWakeUp()
+    {
+        // Two sinks, a long delay so the result does not depend on the machine's speed: 20 events published about a
+        // millisecond apart to sleeping consumers arrive in a handful of batches per sink, not twenty.
+        var first = new RecordingSink("first");
+        var second = new RecordingSink("second");
+        await using var bus = new EventBus([first, second], new EventBusOptions { Capacity = 64, WakeDelay = TimeSpan.FromMilliseconds(300) });
+        bus.Start();
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.True(bus.TryPublish(NewEvent(0, i)));
+            Thread.Sleep(1);
+        }
+
+        await first.WaitForCountAsync(20).WaitAsync(Failsafe);
+        await second.WaitForCountAsync(20).WaitAsync(Failsafe);
+        Assert.InRange(first.BatchCalls, 1, 4);
+        Assert.InRange(second.BatchCalls, 1, 4);
+        Assert.Equal(Enumerable.Range(0, 20), first.Received.Select(e => e.Prompt!.MaxTokens!.Value));
+    }
+
+    [Fact]
+    public async Task DeferredWake_Zero_WakesTheConsumerFromThePublisher()
+    {
+        var sink = new RecordingSink();
+        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 16, WakeDelay = TimeSpan.Zero });
+        bus.Start();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(bus.TryPublish(NewEvent(0, i)));
+            await sink.WaitForCountAsync(i + 1).WaitAsync(Failsafe);
+        }
+
+        Assert.Equal(5, sink.BatchCalls);
+    }
+
+    [Fact]
+    public async Task DeferredWake_StopRightAfterPublishing_DeliversWithoutWaitingForTheDelay()
+    {
+        var sink = new RecordingSink();
+        var bus = new EventBus([sink], new EventBusOptions { Capacity = 16, WakeDelay = TimeSpan.FromMinutes(10) });
+        bus.Start();
+        await Task.Delay(50); // let the consumer fall asleep
+        Assert.True(bus.TryPublish(NewEvent(0, 0)));
+
+        Assert.True(await bus.StopAsync(Failsafe));
+        Assert.Single(sink.Received);
+        await bus.DisposeAsync();
+    }
+
+    [Fact]
     public async Task GetCounters_SerializedForReadyz_UsesSnakeCaseSourceGeneratedJson()
     {
         var sink = new RecordingSink("sqlite") { ThrowOnBatch = 1 };

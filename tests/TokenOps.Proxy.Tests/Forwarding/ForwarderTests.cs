@@ -258,15 +258,99 @@ public sealed class ForwarderTests
         ["gemini"] = Upstream,
     };
 
+    [Fact]
+    public async Task CompletionPump_ExchangesFinishingTogether_AreAllPublishedByTheMeteringThread()
+    {
+        var publisher = new CountingPublisher();
+        var handler = new FakeHandler((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("{}"u8.ToArray()) }));
+        using var forwarder = CreateForwarder(handler, publisher: publisher, completionDelay: TimeSpan.FromMilliseconds(20));
+
+        for (var i = 0; i < 50; i++)
+        {
+            await forwarder.ForwardAsync(CreateContext("POST", "/openai/v1/chat/completions", "", "{}"), forwarder.Routes[0]);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (publisher.Count < 50 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(50, publisher.Count);
+        Assert.Contains("TokenOps metering", publisher.Threads);
+    }
+
+    [Fact]
+    public async Task DrainCompletions_PublishesWhatIsQueuedWithoutWaitingForTheDelay()
+    {
+        var publisher = new CountingPublisher();
+        var handler = new FakeHandler((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("{}"u8.ToArray()) }));
+        using var forwarder = CreateForwarder(handler, publisher: publisher, completionDelay: TimeSpan.FromMinutes(10));
+        for (var i = 0; i < 3; i++)
+        {
+            await forwarder.ForwardAsync(CreateContext("POST", "/openai/v1/chat/completions", "", "{}"), forwarder.Routes[0]);
+        }
+
+        Assert.Equal(0, publisher.Count); // the metering thread sleeps out its (long) delay
+
+        Assert.Equal(3, forwarder.DrainCompletions());
+        Assert.Equal(3, publisher.Count);
+        Assert.Equal(0, forwarder.DrainCompletions());
+    }
+
+    [Fact]
+    public async Task QueueCompletion_AboveMaxPendingCompletions_DropsAndCountsNeverBlocks()
+    {
+        var publisher = new CountingPublisher();
+        var handler = new FakeHandler((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("{}"u8.ToArray()) }));
+        var services = new ForwarderServices(new ForwarderCounters(), TimeProvider.System, NullLogger.Instance, 16, publisher, null, null, [], null, TimeSpan.FromMinutes(10));
+        using var forwarder = new Forwarder(new ProxyOptions { Upstreams = Upstreams() }, new HttpMessageInvoker(handler), services, NullLogger.Instance);
+        for (var i = 0; i < 20; i++)
+        {
+            var context = CreateContext("POST", "/openai/v1/chat/completions", "", "{}");
+            await forwarder.ForwardAsync(context, forwarder.Routes[0]);
+            Assert.Equal(200, context.Response.StatusCode);
+        }
+
+        Assert.Equal(4, forwarder.Counters.CompletionsDropped);
+        Assert.Equal(16, forwarder.DrainCompletions());
+        Assert.Equal(16, publisher.Count);
+    }
+
+    [Fact]
+    public async Task CompletionPump_Backlog_SpillsToTheThreadPoolAndLosesNothing()
+    {
+        var publisher = new CountingPublisher();
+        var handler = new FakeHandler((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("{}"u8.ToArray()) }));
+        var services = new ForwarderServices(new ForwarderCounters(), TimeProvider.System, NullLogger.Instance, 4096, publisher, null, null, [], null, TimeSpan.FromMinutes(10));
+        using var forwarder = new Forwarder(new ProxyOptions { Upstreams = Upstreams() }, new HttpMessageInvoker(handler), services, NullLogger.Instance);
+        var total = CompletionPump.BacklogToThreadPool + 40;
+        for (var i = 0; i < total; i++)
+        {
+            await forwarder.ForwardAsync(CreateContext("POST", "/openai/v1/chat/completions", "", "{}"), forwarder.Routes[0]);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (publisher.Count < 40 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(40, publisher.Count); // the spill, on the thread pool, while the pump still sleeps
+        Assert.Equal(CompletionPump.BacklogToThreadPool, forwarder.DrainCompletions());
+        Assert.Equal(total, publisher.Count);
+    }
+
     private static Forwarder CreateForwarder(
         HttpMessageHandler handler,
         ProxyOptions? options = null,
         IEventPublisher? publisher = null,
         IExchangeObserverFactory? observers = null,
-        IPreForwardInterceptor[]? interceptors = null)
+        IPreForwardInterceptor[]? interceptors = null,
+        TimeSpan completionDelay = default)
     {
         options ??= new ProxyOptions { Upstreams = Upstreams() };
-        var services = new ForwarderServices(new ForwarderCounters(), TimeProvider.System, NullLogger.Instance, 16, publisher, observers, null, interceptors ?? []);
+        var services = new ForwarderServices(new ForwarderCounters(), TimeProvider.System, NullLogger.Instance, 4096, publisher, observers, null, interceptors ?? [], null, completionDelay);
         return new Forwarder(options, new HttpMessageInvoker(handler), services, NullLogger.Instance);
     }
 
@@ -306,6 +390,22 @@ public sealed class ForwarderTests
         public TaskCompletionSource<Envelope> Published { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool TryPublish(Envelope envelope) => Published.TrySetResult(envelope);
+    }
+
+    private sealed class CountingPublisher : IEventPublisher
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public System.Collections.Concurrent.ConcurrentBag<string> Threads { get; } = [];
+
+        public bool TryPublish(Envelope envelope)
+        {
+            Threads.Add(Thread.CurrentThread.Name ?? "");
+            Interlocked.Increment(ref _count);
+            return true;
+        }
     }
 
     private sealed class FakeObserverFactory(IExchangeObserver observer) : IExchangeObserverFactory
