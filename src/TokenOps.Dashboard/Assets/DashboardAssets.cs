@@ -27,8 +27,9 @@ internal static class DashboardAssets
         foreach (var (route, resource, contentType) in Files)
         {
             var body = Load(resource);
-            var etag = "\"" + Convert.ToHexString(SHA256.HashData(body), 0, 8) + "\"";
-            endpoints.MapGet(route, context => Serve(context, body, etag, contentType));
+            // Hashed on first request, not at start-up: SHA-256 loads OpenSSL, ~10 ms the daemon's start need not pay.
+            var etag = new Lazy<string>(() => "\"" + Convert.ToHexString(SHA256.HashData(body), 0, 8) + "\"");
+            endpoints.MapGet(route, context => Serve(context, body, etag.Value, contentType));
         }
     }
 
