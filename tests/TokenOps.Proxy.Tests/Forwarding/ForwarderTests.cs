@@ -262,19 +262,12 @@ public sealed class ForwarderTests
     public async Task CompletionPump_ExchangesFinishingTogether_AreAllPublishedByTheMeteringThread()
     {
         var publisher = new CountingPublisher();
-        var handler = new FakeHandler((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("{}"u8.ToArray()) }));
+        var handler = OkHandler();
         using var forwarder = CreateForwarder(handler, publisher: publisher, completionDelay: TimeSpan.FromMilliseconds(20));
 
-        for (var i = 0; i < 50; i++)
-        {
-            await forwarder.ForwardAsync(CreateContext("POST", "/openai/v1/chat/completions", "", "{}"), forwarder.Routes[0]);
-        }
+        await ForwardManyAsync(forwarder, 50);
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (publisher.Count < 50 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await publisher.WaitForCountAsync(50);
 
         Assert.Equal(50, publisher.Count);
         Assert.Contains("TokenOps metering", publisher.Threads);
@@ -284,12 +277,9 @@ public sealed class ForwarderTests
     public async Task DrainCompletions_PublishesWhatIsQueuedWithoutWaitingForTheDelay()
     {
         var publisher = new CountingPublisher();
-        var handler = new FakeHandler((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("{}"u8.ToArray()) }));
+        var handler = OkHandler();
         using var forwarder = CreateForwarder(handler, publisher: publisher, completionDelay: TimeSpan.FromMinutes(10));
-        for (var i = 0; i < 3; i++)
-        {
-            await forwarder.ForwardAsync(CreateContext("POST", "/openai/v1/chat/completions", "", "{}"), forwarder.Routes[0]);
-        }
+        await ForwardManyAsync(forwarder, 3);
 
         Assert.Equal(0, publisher.Count); // the metering thread sleeps out its (long) delay
 
@@ -302,7 +292,7 @@ public sealed class ForwarderTests
     public async Task QueueCompletion_AboveMaxPendingCompletions_DropsAndCountsNeverBlocks()
     {
         var publisher = new CountingPublisher();
-        var handler = new FakeHandler((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("{}"u8.ToArray()) }));
+        var handler = OkHandler();
         var services = new ForwarderServices(new ForwarderCounters(), TimeProvider.System, NullLogger.Instance, 16, publisher, null, null, [], null, TimeSpan.FromMinutes(10));
         using var forwarder = new Forwarder(new ProxyOptions { Upstreams = Upstreams() }, new HttpMessageInvoker(handler), services, NullLogger.Instance);
         for (var i = 0; i < 20; i++)
@@ -321,24 +311,28 @@ public sealed class ForwarderTests
     public async Task CompletionPump_Backlog_SpillsToTheThreadPoolAndLosesNothing()
     {
         var publisher = new CountingPublisher();
-        var handler = new FakeHandler((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("{}"u8.ToArray()) }));
+        var handler = OkHandler();
         var services = new ForwarderServices(new ForwarderCounters(), TimeProvider.System, NullLogger.Instance, 4096, publisher, null, null, [], null, TimeSpan.FromMinutes(10));
         using var forwarder = new Forwarder(new ProxyOptions { Upstreams = Upstreams() }, new HttpMessageInvoker(handler), services, NullLogger.Instance);
         var total = CompletionPump.BacklogToThreadPool + 40;
-        for (var i = 0; i < total; i++)
-        {
-            await forwarder.ForwardAsync(CreateContext("POST", "/openai/v1/chat/completions", "", "{}"), forwarder.Routes[0]);
-        }
+        await ForwardManyAsync(forwarder, total);
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (publisher.Count < 40 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await publisher.WaitForCountAsync(40);
 
         Assert.Equal(40, publisher.Count); // the spill, on the thread pool, while the pump still sleeps
         Assert.Equal(CompletionPump.BacklogToThreadPool, forwarder.DrainCompletions());
         Assert.Equal(total, publisher.Count);
+    }
+
+    private static FakeHandler OkHandler() =>
+        new((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("{}"u8.ToArray()) }));
+
+    private static async Task ForwardManyAsync(Forwarder forwarder, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await forwarder.ForwardAsync(CreateContext("POST", "/openai/v1/chat/completions", "", "{}"), forwarder.Routes[0]);
+        }
     }
 
     private static Forwarder CreateForwarder(
@@ -399,6 +393,15 @@ public sealed class ForwarderTests
         public int Count => Volatile.Read(ref _count);
 
         public System.Collections.Concurrent.ConcurrentBag<string> Threads { get; } = [];
+
+        public async Task WaitForCountAsync(int count)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Count < count && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+        }
 
         public bool TryPublish(Envelope envelope)
         {
