@@ -26,7 +26,7 @@ internal sealed class EventBus : IEventPublisher, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _abort = new();
     private readonly Lock _lifecycle = new();
-    private readonly DeferredWaker? _waker;
+    private readonly DelayedWakeThread? _waker;
     private PaddedLong _published;
     private PaddedLong _dropped;
     private volatile bool _accepting = true;
@@ -51,11 +51,32 @@ internal sealed class EventBus : IEventPublisher, IAsyncDisposable
 
         if (_options.WakeDelay > TimeSpan.Zero && _channels.Length > 0)
         {
-            _waker = new DeferredWaker(_channels, _options.WakeDelay);
+            _waker = new DelayedWakeThread("TokenOps bus waker", _options.WakeDelay, AnyConsumerDueAWake, WakeDueConsumers);
             foreach (var channel in _channels)
             {
                 channel.Waker = _waker;
             }
+        }
+    }
+
+    private bool AnyConsumerDueAWake()
+    {
+        foreach (var channel in _channels)
+        {
+            if (channel.IsWaitingWithWork)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void WakeDueConsumers()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.WakeIfPending();
         }
     }
 

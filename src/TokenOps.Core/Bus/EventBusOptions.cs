@@ -11,7 +11,7 @@ internal sealed record EventBusOptions
 
     /// <summary>
     /// How long after the first publish that finds a sink's consumer asleep the consumers are woken (see
-    /// <see cref="DeferredWaker"/>): everything published meanwhile is delivered by the same wake-up. Zero wakes
+    /// <see cref="DelayedWakeThread"/>): everything published meanwhile is delivered by the same wake-up. Zero wakes
     /// the consumer from the publishing thread at once (one thread-pool hand-off per event per sink).
     /// </summary>
     public TimeSpan WakeDelay { get; init; } = TimeSpan.FromMilliseconds(2);

@@ -128,19 +128,12 @@ internal sealed class RingBuffer<T>
         return count;
     }
 
-    /// <summary>Consumer only: is the next sequence published (i.e. would Drain return at least one item)?</summary>
+    /// <summary>
+    /// Is the consumer's next sequence published (i.e. would Drain return at least one item)? Exact on the consumer
+    /// thread and, from any thread, while the consumer is asleep (its position does not move); otherwise a snapshot.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool HasPublishedNext()
-    {
-        var next = _consumed.Value + 1;
-        return Volatile.Read(ref _available[(int)(next & _mask)]) == (int)(next >>> _indexShift);
-    }
-
-    /// <summary>
-    /// Any thread: is the consumer's next sequence published? Exact while the consumer is asleep (its position
-    /// does not move); otherwise a snapshot that may be stale, which callers treat as a hint.
-    /// </summary>
-    public bool HasPublishedNextSnapshot()
     {
         var next = Volatile.Read(ref _consumed.Value) + 1;
         return Volatile.Read(ref _available[(int)(next & _mask)]) == (int)(next >>> _indexShift);

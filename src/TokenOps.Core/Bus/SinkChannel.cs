@@ -44,10 +44,10 @@ internal sealed class SinkChannel
     public string Name => _sink.Name;
 
     /// <summary>When set, a publish that finds the consumer asleep asks this waker instead of waking it at once.</summary>
-    public DeferredWaker? Waker { get; set; }
+    public DelayedWakeThread? Waker { get; set; }
 
     /// <summary>Any thread: the consumer is asleep and an event is published for it (a wake-up is due).</summary>
-    public bool IsWaitingWithWork => Volatile.Read(ref _waiting.Value) != 0 && _ring.HasPublishedNextSnapshot();
+    public bool IsWaitingWithWork => Volatile.Read(ref _waiting.Value) != 0 && _ring.HasPublishedNext();
 
     public Task Loop { get; private set; } = Task.CompletedTask;
 
