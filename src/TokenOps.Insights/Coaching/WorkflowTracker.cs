@@ -13,7 +13,10 @@ namespace TokenOps.Insights.Coaching;
 internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> publish, Action<ActiveWorkflow> onIdle) : IEventSink
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<WorkflowKey, ActiveWorkflow> _active = [];
+    private readonly Dictionary<WorkflowKey, LinkedListNode<ActiveWorkflow>> _active = [];
+    // Most recently observed first: the eviction victim at the cap is the tail, O(1) instead of a scan of every
+    // active workflow per new one (a stream of unrelated requests creates a new one per event).
+    private readonly LinkedList<ActiveWorkflow> _recency = new();
     private readonly SessionInferrer _inferrer = new(options.Workflow.ChainMaxGap);
 
     public string Name => "coaching";
@@ -56,16 +59,24 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
                 return;
             }
 
-            if (!_active.TryGetValue(key, out var workflow))
+            ActiveWorkflow workflow;
+            if (_active.TryGetValue(key, out var node))
             {
-                if (_active.Count >= options.MaxActiveWorkflows)
+                workflow = node.Value;
+                _recency.Remove(node);
+                _recency.AddFirst(node);
+            }
+            else
+            {
+                if (_active.Count >= options.MaxActiveWorkflows && _recency.Last is { } oldest)
                 {
-                    evicted = OldestLocked();
+                    evicted = oldest.Value;
+                    _recency.RemoveLast();
                     _active.Remove(evicted.Key);
                 }
 
                 workflow = new ActiveWorkflow(key);
-                _active[key] = workflow;
+                _active[key] = _recency.AddFirst(workflow);
             }
 
             workflow.Add(row, options.MaxStepsPerWorkflow);
@@ -98,20 +109,17 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
         List<ActiveWorkflow>? idle = null;
         lock (_lock)
         {
-            foreach (var (_, workflow) in _active)
+            for (var node = _recency.First; node is not null;)
             {
-                if (now - workflow.LastActivity >= options.Workflow.IdleTimeout)
+                var next = node.Next;
+                if (now - node.Value.LastActivity >= options.Workflow.IdleTimeout)
                 {
-                    (idle ??= []).Add(workflow);
+                    (idle ??= []).Add(node.Value);
+                    _recency.Remove(node);
+                    _active.Remove(node.Value.Key);
                 }
-            }
 
-            if (idle is not null)
-            {
-                foreach (var w in idle)
-                {
-                    _active.Remove(w.Key);
-                }
+                node = next;
             }
 
             _inferrer.Prune(now);
@@ -140,20 +148,6 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
 
         publish(workflow.ToEnvelope(workflow.LastFailed ? WorkflowStates.Failed : WorkflowStates.Completed));
         onIdle(workflow);
-    }
-
-    private ActiveWorkflow OldestLocked()
-    {
-        ActiveWorkflow? oldest = null;
-        foreach (var (_, w) in _active)
-        {
-            if (oldest is null || w.LastActivity < oldest.LastActivity)
-            {
-                oldest = w;
-            }
-        }
-
-        return oldest!;
     }
 }
 
