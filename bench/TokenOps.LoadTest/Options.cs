@@ -46,6 +46,14 @@ internal sealed record Options
 
     public bool KeepTemp { get; init; }
 
+    /// <summary>Target (e), an A/B experiment: TokenOps (full, or minimal with <c>--exp-minimal</c>) with these extra
+    /// environment variables (<c>K=V,K=V</c>) and/or another binary, run alternating with the others in the same session.</summary>
+    public string? ExperimentEnv { get; init; }
+
+    public string? ExperimentBinary { get; init; }
+
+    public bool ExperimentMinimal { get; init; }
+
     public static Options QuickProfile => new()
     {
         Quick = true,
@@ -82,6 +90,9 @@ internal sealed record Options
           --connections 64        open-loop connection pool size
           --pin                   taskset: proxies on core 1, generator + upstream on core 0
           --keep-temp             keep the temp dir (configs, logs, TokenOps homes)
+          --exp-env K=V,K=V       adds target (e): TokenOps full with these extra environment variables (A/B in one run)
+          --exp-binary PATH       target (e) runs this binary instead (e.g. a build of another commit)
+          --exp-minimal           target (e) is TokenOps forwarding only instead of everything on
 
           upstream [--port N] [--sse-interval-us N]   run only the fake upstream (used as the child process)
         """;
@@ -115,6 +126,9 @@ internal sealed record Options
                 "--connections" => options with { OpenLoopConnections = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--pin" => options with { Pin = true },
                 "--keep-temp" => options with { KeepTemp = true },
+                "--exp-env" => options with { ExperimentEnv = Next() },
+                "--exp-binary" => options with { ExperimentBinary = Next() },
+                "--exp-minimal" => options with { ExperimentMinimal = true },
                 _ => throw new ArgumentException("unknown option " + arg),
             };
         }

@@ -181,6 +181,21 @@ internal sealed class Session(Options options)
             }
         }
 
+        if (options.ExperimentEnv is not null || options.ExperimentBinary is not null)
+        {
+            var binary = options.ExperimentBinary ?? options.TokenOpsBinary ?? Environment.GetEnvironmentVariable("TOKENOPS_BIN") ?? Path.Combine(repoRoot, "aot", "out", "tokenops");
+            var missing = File.Exists(binary) ? null : "binary not found at " + binary;
+            var extra = new Dictionary<string, string>();
+            foreach (var pair in (options.ExperimentEnv ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                extra[eq < 0 ? pair : pair[..eq]] = eq < 0 ? "" : pair[(eq + 1)..];
+            }
+
+            var name = options.ExperimentMinimal ? "experiment-minimal" : "experiment-full";
+            TryAdd("e", name, "A/B experiment: " + (options.ExperimentEnv ?? binary), missing, () => Launcher.StartTokenOps("e", name, binary, everythingOn: !options.ExperimentMinimal, temp, upstreamPort, proxyCore, extra));
+        }
+
         if (wanted.Contains('d', StringComparison.Ordinal))
         {
             var nginx = options.NoNginx ? null : Launcher.FindNginx(options.NginxPath);

@@ -57,7 +57,7 @@ internal static class Launcher
         new("a", "direct", "fake upstream, no proxy", new IPEndPoint(IPAddress.Loopback, upstreamPort), "", null);
 
     /// <summary>Starts <c>tokenops start</c> with a private TOKENOPS_HOME and configuration by environment only.</summary>
-    public static Target StartTokenOps(string key, string name, string binary, bool everythingOn, string tempRoot, int upstreamPort, int? pinCore)
+    public static Target StartTokenOps(string key, string name, string binary, bool everythingOn, string tempRoot, int upstreamPort, int? pinCore, Dictionary<string, string>? extraEnv = null)
     {
         var home = Path.Combine(tempRoot, name);
         Directory.CreateDirectory(home);
@@ -71,11 +71,17 @@ internal static class Launcher
             ["TOKENOPS_CACHE_ENABLED"] = everythingOn ? "1" : "0",
             ["TOKENOPS_OPTIMIZER_ENABLED"] = everythingOn ? "1" : "0",
         };
+        foreach (var (variable, value) in extraEnv ?? [])
+        {
+            env[variable] = value;
+        }
+
         var log = Path.Combine(tempRoot, name + ".log");
         var process = StartLogged(log, [binary, "start"], env, pinCore);
-        var description = everythingOn
+        var description = (everythingOn
             ? "TokenOps: observation + tokenizer + SQLite store + cache (always missing) + passive optimizer"
-            : "TokenOps: forwarding only (store, cache, optimizer off)";
+            : "TokenOps: forwarding only (store, cache, optimizer off)")
+            + (extraEnv is { Count: > 0 } ? " + " + string.Join(' ', extraEnv.Select(kv => kv.Key + "=" + kv.Value)) : "");
         return new Target(key, name, description, new IPEndPoint(IPAddress.Loopback, port), "/openai", process) { LogPath = log };
     }
 
