@@ -8,8 +8,12 @@ public sealed record CacheOptions
     /// <summary>How long an entry is served after it was stored (<c>cache.ttl</c>, default 10 min).</summary>
     public TimeSpan Ttl { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Upper bound on the bytes held (bodies + headers + overhead), LRU-evicted beyond it (<c>cache.max_bytes</c>).</summary>
-    public long MaxBytes { get; init; } = 256L * 1024 * 1024;
+    /// <summary>
+    /// Upper bound on the heap the entries occupy (bodies, headers, per-entry objects: <see cref="CachedResponse.SizeBytes"/>),
+    /// LRU-evicted beyond it (<c>cache.max_bytes</c>). 32 MB holds ~10k typical chat responses, far more than one developer
+    /// sends within the 10-minute TTL; only sustained streams of unique requests reach it, and those never hit anyway.
+    /// </summary>
+    public long MaxBytes { get; init; } = 32L * 1024 * 1024;
 
     /// <summary>Keep entries across restarts (<c>cache.persist</c>).</summary>
     public bool Persist { get; init; }

@@ -7,8 +7,12 @@ namespace TokenOps.Proxy.Cache;
 /// </summary>
 public sealed class CachedResponse
 {
-    /// <summary>Fixed per-entry overhead counted against <see cref="CacheOptions.MaxBytes"/> (object headers, arrays, LRU node).</summary>
-    internal const int EntryOverheadBytes = 256;
+    /// <summary>
+    /// Fixed per-entry overhead counted against <see cref="CacheOptions.MaxBytes"/>, on the 64-bit runtime: this object
+    /// (88 B), the LRU node holding the key (80 B), the map entry with its bucket at the dictionary's worst load (~104 B),
+    /// and the empty headers and segments arrays (48 B).
+    /// </summary>
+    internal const int EntryOverheadBytes = 320;
 
     public CachedResponse(int statusCode, KeyValuePair<string, string>[] headers, byte[] body, int[] segmentEnds, DateTimeOffset createdAt, DateTimeOffset expiresAt)
     {
@@ -18,13 +22,7 @@ public sealed class CachedResponse
         SegmentEnds = segmentEnds;
         CreatedAt = createdAt;
         ExpiresAt = expiresAt;
-        long size = EntryOverheadBytes + body.Length + (segmentEnds.Length * sizeof(int));
-        foreach (var header in headers)
-        {
-            size += (header.Key.Length + header.Value.Length) * sizeof(char);
-        }
-
-        SizeBytes = size;
+        SizeBytes = HeapBytes(headers, body.Length, segmentEnds.Length);
     }
 
     public int StatusCode { get; }
@@ -41,5 +39,28 @@ public sealed class CachedResponse
 
     public DateTimeOffset ExpiresAt { get; }
 
+    /// <summary>What the entry really occupies on the GC heap (see <see cref="HeapBytes"/>): the cache's byte bound is a bound on memory.</summary>
     public long SizeBytes { get; }
+
+    /// <summary>
+    /// Managed heap bytes of an entry: <see cref="EntryOverheadBytes"/> plus the body array, the segment-ends array, the
+    /// header array and each header's name and value strings, each rounded up to the 8-byte allocation unit. Names are
+    /// counted per entry even when the runtime shares them: the bound errs on the side of memory.
+    /// </summary>
+    internal static long HeapBytes(KeyValuePair<string, string>[] headers, int bodyLength, int segmentCount)
+    {
+        // byte[]/int[]: 8 header + 8 method table + 8 length (padded); KeyValuePair<string,string>[]: 16 B per element.
+        long size = EntryOverheadBytes + Align(24 + (long)bodyLength) + Align(24 + (4L * segmentCount)) + Align(24 + (16L * headers.Length));
+        foreach (var header in headers)
+        {
+            size += StringBytes(header.Key) + StringBytes(header.Value);
+        }
+
+        return size;
+    }
+
+    // string: 8 header + 8 method table + 4 length + 2 per char + 2 for the terminator.
+    private static long StringBytes(string s) => Align(22 + (2L * s.Length));
+
+    private static long Align(long bytes) => (bytes + 7) & ~7L;
 }
