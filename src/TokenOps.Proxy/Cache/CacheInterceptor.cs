@@ -38,6 +38,9 @@ internal sealed class CacheInterceptor : IPreForwardInterceptor
         _time = time;
     }
 
+    /// <summary>Bodies at least this large are hashed on a pool thread (~1 ms of SHA-256 and up).</summary>
+    internal const int HashOffEventLoopBytes = 512 * 1024;
+
     public async ValueTask<bool> InterceptAsync(PreForwardContext context)
     {
         var http = context.HttpContext;
@@ -52,6 +55,12 @@ internal sealed class CacheInterceptor : IPreForwardInterceptor
 
         var body = await ReadBodyAsync(request, http.RequestAborted).ConfigureAwait(false);
         context.ReplaceRequestBody(body);
+        if (body.Length >= HashOffEventLoopBytes)
+        {
+            // SHA-256 of megabytes takes milliseconds: not on a socket event loop shared with other connections (inline I/O).
+            await Task.Yield();
+        }
+
         var credentialHash = ForwardingExchange.HashCredential(Credential(request.Headers, context.PathAndQuery));
         var key = CacheKey.Compute(context.ProviderName, request.Method, context.PathAndQuery, credentialHash, body);
 

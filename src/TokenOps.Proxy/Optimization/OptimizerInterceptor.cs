@@ -133,6 +133,10 @@ internal sealed class OptimizerInterceptor : IPreForwardInterceptor
             PromptEventId = promptEvent?.ReserveEnvelopeId(),
         };
 
+        // The pipeline is CPU work (parsing, tokenizing, scoring: milliseconds on a long conversation). With inline I/O
+        // this request runs on a socket event loop shared with other connections: do the work on a pool thread instead.
+        await Task.Yield();
+
         OptimizationOutcome outcome;
         try
         {

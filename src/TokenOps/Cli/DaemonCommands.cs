@@ -37,6 +37,11 @@ internal sealed class DaemonCommands
             return exitCode;
         }
 
+        if (merged.InlineIo)
+        {
+            EventLoopGuard.EnableInlineSocketCompletions();
+        }
+
         await using var host = await DaemonHost.BuildAsync(merged, cancellationToken: CancellationToken.None);
         try
         {

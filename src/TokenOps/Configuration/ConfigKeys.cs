@@ -51,6 +51,7 @@ internal static class ConfigKeys
     public static readonly ConfigKey[] All =
     [
         new ConfigKey<string>("listen", Listen, static (c, v) => c with { Listen = v }),
+        new ConfigKey<bool>("inline_io", Bool, static (c, v) => c with { InlineIo = v }),
         new ConfigKey<Uri>("providers.openai.url", HttpUrl, static (c, v) => c with { Providers = c.Providers with { OpenAI = v } }),
         new ConfigKey<Uri>("providers.anthropic.url", HttpUrl, static (c, v) => c with { Providers = c.Providers with { Anthropic = v } }),
         new ConfigKey<Uri>("providers.gemini.url", HttpUrl, static (c, v) => c with { Providers = c.Providers with { Gemini = v } }),

@@ -21,6 +21,7 @@ internal static class ConfigWriter
     {
         writer.WriteStartObject();
         writer.WriteString("listen", config.Listen);
+        writer.WriteBoolean("inline_io", config.InlineIo);
 
         writer.WriteStartObject("providers");
         WriteProvider(writer, "openai", config.Providers.OpenAI);

@@ -23,6 +23,14 @@ internal sealed record TokenOpsConfig
 
     public string Listen { get; init; } = DefaultListen;
 
+    /// <summary>
+    /// <c>inline_io</c> (default on): socket completions and Kestrel's request processing run on the socket event-loop
+    /// threads instead of being handed to the thread pool — one thread per request instead of three or four hops, which
+    /// on a 2-core machine is most of the proxy's CPU and its tail latency. Work that can block or burn CPU (dashboard and
+    /// control endpoints, the interactive optimizer, hashing a huge body) steps off the event loop first.
+    /// </summary>
+    public bool InlineIo { get; init; } = true;
+
     public ProvidersConfig Providers { get; init; } = new();
 
     public LogConfig Log { get; init; } = new();

@@ -88,7 +88,14 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DaemonJsonContext.Default));
 
         // 3.
-        services.Configure<SocketTransportOptions>(static sockets => sockets.NoDelay = true);
+        // inline_io: Kestrel runs request processing on the thread that completed the socket read (with the inline socket
+        // completions `tokenops start` switches on, the event loop) instead of queueing it to the thread pool.
+        var inlineIo = config.InlineIo;
+        services.Configure<SocketTransportOptions>(sockets =>
+        {
+            sockets.NoDelay = true;
+            sockets.UnsafePreferInlineScheduling = inlineIo;
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -110,6 +117,11 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         // 5.
         var app = builder.Build();
         app.UseMiddleware<RequestLog>();
+        if (config.InlineIo)
+        {
+            app.UseMiddleware<EventLoopGuard>();
+        }
+
         app.MapControlEndpoints();
         MapDashboard(app);
         MapProxy(app);

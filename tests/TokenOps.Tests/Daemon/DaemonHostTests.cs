@@ -154,6 +154,46 @@ public sealed class DaemonHostTests : IDisposable
         Assert.Equal(200, document.RootElement.GetProperty("status").GetInt32());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Build_InlineIo_SetsKestrelInlineScheduling(bool inline)
+    {
+        await using var host = await DaemonHost.BuildAsync(Config() with { InlineIo = inline }, new DaemonHostOptions { ConfigureLogging = static _ => { } });
+
+        Assert.Equal(inline, host.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
+    }
+
+    [Fact]
+    public async Task InlineIo_ProxyAndEveryOtherEndpointStillServe()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var host = await StartAsync(Config(upstream.Url) with { InlineIo = true });
+        using var client = Client(host);
+
+        using var health = await client.GetAsync("/healthz");
+        using var proxied = await client.PostAsync("/openai/v1/chat/completions", new StringContent("""{"model":"gpt-4o","messages":[]}""", Encoding.UTF8, "application/json"));
+        using var missing = await client.GetAsync("/nowhere");
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, proxied.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/openai/v1/chat/completions", true)]
+    [InlineData("/OpenAI/v1/models", true)]
+    [InlineData("/anthropic", true)]
+    [InlineData("/gemini/v1beta/models/gemini-2.5-flash:generateContent", true)]
+    [InlineData("/openaix/v1", false)]
+    [InlineData("/api/summary", false)]
+    [InlineData("/dashboard/", false)]
+    [InlineData("/healthz", false)]
+    [InlineData("/", false)]
+    [InlineData(null, false)]
+    public void EventLoopGuard_OnlyProxyMountsStayOnTheEventLoop(string? path, bool proxy) =>
+        Assert.Equal(proxy, EventLoopGuard.IsProxyPath(path, ["/openai", "/anthropic", "/gemini"]));
+
     [Fact]
     public async Task Build_KestrelOptions_NoDelayNoBodyLimitNoServerHeader()
     {
