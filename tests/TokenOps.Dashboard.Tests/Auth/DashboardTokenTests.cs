@@ -53,6 +53,45 @@ public sealed class DashboardTokenTests : IDisposable
     public void Matches_OnlyTheExactToken(string presented, bool expected) =>
         Assert.Equal(expected, DashboardToken.Matches("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", presented));
 
+    [Fact]
+    public void Mint_256RandomBits_Base64Url_NeverRepeats()
+    {
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 200; i++)
+        {
+            var token = DashboardToken.Mint();
+            Assert.Equal(43, token.Length); // 32 bytes, base64url without padding
+            Assert.DoesNotContain('+', token);
+            Assert.DoesNotContain('/', token);
+            Assert.DoesNotContain('=', token);
+            Assert.True(tokens.Add(token));
+        }
+    }
+
+    [Fact]
+    public void FillRandom_FillsEveryByte_NotAConstantPattern()
+    {
+        // Over 64 draws, every position of a 32-byte buffer takes more than one value (a stuck or skipped byte would not).
+        var seen = new HashSet<byte>[32];
+        for (var i = 0; i < seen.Length; i++)
+        {
+            seen[i] = [];
+        }
+
+        Span<byte> bytes = stackalloc byte[32];
+        for (var draw = 0; draw < 64; draw++)
+        {
+            bytes.Clear();
+            DashboardToken.FillRandom(bytes);
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                seen[i].Add(bytes[i]);
+            }
+        }
+
+        Assert.All(seen, values => Assert.True(values.Count > 8));
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_home))
