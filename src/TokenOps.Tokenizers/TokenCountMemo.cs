@@ -10,7 +10,7 @@ namespace TokenOps.Tokenizers;
 /// <remarks>
 /// Bounded: at most <see cref="MaxEntries"/> texts and <see cref="MaxTotalChars"/> characters are retained (≈ 4 MB);
 /// reaching either bound clears the encoding's table (cheap, and a working set that large would thrash an LRU anyway).
-/// Short texts are not memoised: tiktoken's own word cache already makes them cheap.
+/// Short texts are not memoised: counting a few words costs about as much as the lookup.
 /// The count of a text is a pure function of (encoding, text), so a hit returns exactly what counting would.
 /// </remarks>
 internal static class TokenCountMemo

@@ -60,6 +60,36 @@ internal static class Payloads
     }
 
     /// <summary>
+    /// <paramref name="chars"/> characters of what prompts are made of, in fixed pseudo-random order: prose, code,
+    /// JSON, a log line, numbers, contractions, non-Latin scripts, emoji, runs of whitespace.
+    /// </summary>
+    public static string MixedText(int chars)
+    {
+        string[] parts =
+        [
+            "The deployment failed because the database migration timed out after 30 seconds. ",
+            "We'll retry it tonight; I'm not sure it isn't the connection pool. ",
+            "public async Task<int> CountAsync(CancellationToken ct) => await _db.Orders.CountAsync(ct);\n",
+            "    if (response.StatusCode != 200) {\n        throw new HttpRequestException(\"failed\");\n    }\n",
+            "{\"id\": 4127, \"name\": \"invoice-2026-03\", \"amount\": 1249.95, \"paid\": false, \"tags\": [\"q1\", \"eu\"]}\n",
+            "2026-03-14T09:26:53.589Z WARN  [pool-3] connection pool exhausted (64/64), retrying in 100 ms\n",
+            "Revenue grew 12.4% quarter over quarter to $3,481,920 across 17 regions. ",
+            "東京の天気は晴れです。 Привет, как дела? مرحبا بالعالم नमस्ते 🙂👍🏽 naïve café → λ ",
+            "\n\n## Summary\n\n- first point\n- second point\n\t\tindented   trailing   \n",
+        ];
+
+        var random = new Random(42);
+        var text = new StringBuilder(chars + 128);
+        while (text.Length < chars)
+        {
+            text.Append(parts[random.Next(parts.Length)]);
+            text.Append(Words[random.Next(Words.Length)]).Append(' ');
+        }
+
+        return text.ToString(0, chars);
+    }
+
+    /// <summary>
     /// An agent-style OpenAI chat request (~12 KB) with something for every optimizer to look at: a long system
     /// prompt, several turns, a retrieval dump of three documents, the same tool result pasted twice, and a log
     /// excerpt with repeated lines.

@@ -6,8 +6,8 @@ using TokenOps.Tokenizers;
 namespace TokenOps.Proxy.Observation;
 
 /// <summary>
-/// Loads the o200k vocabulary (~300 ms of CPU and a burst of allocations; cl100k stays lazy) once the server is
-/// listening, on the thread pool. Warming it during startup instead competed with Kestrel's own start on a 2-core
+/// Loads the o200k vocabulary (~40–50 ms of CPU in the AOT binary and ~6 MB of allocations; cl100k stays lazy) once
+/// the server is listening, on the thread pool. Warming it during startup instead competed with Kestrel's own start on a 2-core
 /// machine and delayed the listening socket by hundreds of milliseconds; after <c>ApplicationStarted</c> the first
 /// requests may still overlap the load, but they count tokens lazily through the same <see cref="Lazy{T}"/> anyway.
 /// </summary>
