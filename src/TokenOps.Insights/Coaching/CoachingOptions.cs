@@ -21,6 +21,9 @@ public sealed record CoachingOptions
     /// <summary>Workflows tracked at once; beyond it the oldest-idle one is closed early.</summary>
     public int MaxActiveWorkflows { get; init; } = 1024;
 
+    /// <summary>Conversations (messages hashes) remembered at once to chain the next request to its parent; beyond it the older half is forgotten.</summary>
+    public int MaxTrackedConversations { get; init; } = 16384;
+
     /// <summary>Steps kept in memory per active workflow for its idle analysis (older steps still count in the totals).</summary>
     public int MaxStepsPerWorkflow { get; init; } = 512;
 

@@ -17,7 +17,7 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
     // Most recently observed first: the eviction victim at the cap is the tail, O(1) instead of a scan of every
     // active workflow per new one (a stream of unrelated requests creates a new one per event).
     private readonly LinkedList<ActiveWorkflow> _recency = new();
-    private readonly SessionInferrer _inferrer = new(options.Workflow.ChainMaxGap);
+    private readonly SessionInferrer _inferrer = new(options.Workflow.ChainMaxGap, options.MaxTrackedConversations);
 
     public string Name => "coaching";
 

@@ -28,7 +28,13 @@ public static class WorkflowKinds
 /// whose id is <c>auto-</c> + a hash of its first event id (stable across runs that see the same first event).
 /// Used offline over a time range (reports) and online by the daemon's tracker, so both name chains the same way.
 /// </summary>
-internal sealed class SessionInferrer(TimeSpan maxGap)
+/// <param name="maxGap">How long a chain waits for its next step.</param>
+/// <param name="maxTrackedHashes">
+/// Bound on the conversations remembered at once (the daemon's tracker). The time bound alone grows with the request
+/// rate (1k requests/s within a 30-minute gap are 1.8M entries); past this bound the older half is forgotten, so a
+/// continuation arriving after that many newer conversations starts a new chain. Reports over a range pass no bound.
+/// </param>
+internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = int.MaxValue)
 {
     private readonly Dictionary<(string Provider, string Credential, string Hash), Chain> _byHash = [];
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
@@ -75,6 +81,11 @@ internal sealed class SessionInferrer(TimeSpan maxGap)
             Prune(row.Timestamp);
         }
 
+        if (_byHash.Count > maxTrackedHashes)
+        {
+            ForgetOlderHalf();
+        }
+
         return new WorkflowKey(chain.Id, WorkflowKinds.Inferred);
     }
 
@@ -101,6 +112,33 @@ internal sealed class SessionInferrer(TimeSpan maxGap)
     }
 
     internal int TrackedHashes => _byHash.Count;
+
+    /// <summary>Keeps the most recently active half (ties at the median go too): amortised O(log n) per step.</summary>
+    private void ForgetOlderHalf()
+    {
+        var lasts = new long[_byHash.Count];
+        var i = 0;
+        foreach (var (_, chain) in _byHash)
+        {
+            lasts[i++] = chain.Last.UtcTicks;
+        }
+
+        Array.Sort(lasts);
+        var cutoff = lasts[lasts.Length / 2];
+        List<(string, string, string)> stale = [];
+        foreach (var (key, chain) in _byHash)
+        {
+            if (chain.Last.UtcTicks <= cutoff)
+            {
+                stale.Add(key);
+            }
+        }
+
+        foreach (var key in stale)
+        {
+            _byHash.Remove(key);
+        }
+    }
 
     internal static string ChainId(string firstEventId) =>
         "auto-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(firstEventId)).AsSpan(0, 6));

@@ -13,7 +13,10 @@ public sealed record CacheOptions
     /// LRU-evicted beyond it (<c>cache.max_bytes</c>). 32 MB holds ~10k typical chat responses, far more than one developer
     /// sends within the 10-minute TTL; only sustained streams of unique requests reach it, and those never hit anyway.
     /// </summary>
-    public long MaxBytes { get; init; } = 32L * 1024 * 1024;
+    public long MaxBytes { get; init; } = DefaultMaxBytes;
+
+    /// <summary>The default of <see cref="MaxBytes"/> (and of the <c>cache.max_bytes</c> config key): 32 MB.</summary>
+    public const long DefaultMaxBytes = 32L * 1024 * 1024;
 
     /// <summary>Keep entries across restarts (<c>cache.persist</c>).</summary>
     public bool Persist { get; init; }

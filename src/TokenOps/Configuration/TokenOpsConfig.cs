@@ -121,7 +121,7 @@ internal sealed record CacheConfig
 
     public TimeSpan Ttl { get; init; } = TimeSpan.FromMinutes(10);
 
-    public long MaxBytes { get; init; } = 256L * 1024 * 1024;
+    public long MaxBytes { get; init; } = Proxy.Cache.CacheOptions.DefaultMaxBytes;
 
     public bool Persist { get; init; }
 }
