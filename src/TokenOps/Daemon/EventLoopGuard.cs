@@ -9,6 +9,11 @@ namespace TokenOps.Daemon;
 /// (the dashboard API and its synchronous SQLite queries, control endpoints, the 404 fallback) is first moved to the
 /// thread pool here, so a slow query can never stall proxied traffic.
 /// </summary>
+/// <remarks>
+/// Only the code up to the handler's first awaited I/O that has to wait is moved: when a read or write pends, its
+/// completion resumes the handler on the event loop again. Non-proxy handlers therefore do their blocking work first
+/// and then write the response (none of them reads a request body); keep it that way, or hop again before blocking.
+/// </remarks>
 internal sealed class EventLoopGuard
 {
     private readonly RequestDelegate _next;
