@@ -165,11 +165,14 @@ internal sealed class Session(Options options)
     {
         Add(Launcher.Direct(upstreamPort));
         var wanted = options.Targets;
+        var tokenOps = options.TokenOpsBinary ?? Environment.GetEnvironmentVariable("TOKENOPS_BIN") ?? Path.Combine(repoRoot, "aot", "out", "tokenops");
+        string? Missing(string binary) => File.Exists(binary) ? null
+            : "binary not found at " + binary + " (build it: dotnet publish src/TokenOps -c Release -r linux-x64 -o aot/out)";
+
         if (wanted.Contains('b', StringComparison.Ordinal) || wanted.Contains('c', StringComparison.Ordinal))
         {
-            var binary = options.TokenOpsBinary ?? Environment.GetEnvironmentVariable("TOKENOPS_BIN") ?? Path.Combine(repoRoot, "aot", "out", "tokenops");
-            var missing = File.Exists(binary) ? null
-                : "binary not found at " + binary + " (build it: dotnet publish src/TokenOps -c Release -r linux-x64 -o aot/out)";
+            var binary = tokenOps;
+            var missing = Missing(binary);
             if (wanted.Contains('b', StringComparison.Ordinal))
             {
                 TryAdd("b", "tokenops-full", "TokenOps everything on", missing, () => Launcher.StartTokenOps("b", "tokenops-full", binary, everythingOn: true, temp, upstreamPort, proxyCore));
@@ -183,8 +186,8 @@ internal sealed class Session(Options options)
 
         if (options.ExperimentEnv is not null || options.ExperimentBinary is not null)
         {
-            var binary = options.ExperimentBinary ?? options.TokenOpsBinary ?? Environment.GetEnvironmentVariable("TOKENOPS_BIN") ?? Path.Combine(repoRoot, "aot", "out", "tokenops");
-            var missing = File.Exists(binary) ? null : "binary not found at " + binary;
+            var binary = options.ExperimentBinary ?? tokenOps;
+            var missing = Missing(binary);
             var extra = new Dictionary<string, string>();
             foreach (var pair in (options.ExperimentEnv ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {

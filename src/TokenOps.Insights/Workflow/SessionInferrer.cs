@@ -93,22 +93,7 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
     public void Prune(DateTimeOffset now)
     {
         _lastPrune = now;
-        List<(string, string, string)>? stale = null;
-        foreach (var (key, chain) in _byHash)
-        {
-            if (now - chain.Last > maxGap)
-            {
-                (stale ??= []).Add(key);
-            }
-        }
-
-        if (stale is not null)
-        {
-            foreach (var key in stale)
-            {
-                _byHash.Remove(key);
-            }
-        }
+        ForgetChainsLastActiveBefore(now.UtcTicks - maxGap.Ticks);
     }
 
     internal int TrackedHashes => _byHash.Count;
@@ -124,19 +109,19 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
         }
 
         Array.Sort(lasts);
-        var cutoff = lasts[lasts.Length / 2];
-        List<(string, string, string)> stale = [];
+        ForgetChainsLastActiveBefore(lasts[lasts.Length / 2] + 1);
+    }
+
+    /// <summary>Drops every conversation whose chain was last active before <paramref name="utcTicks"/>.</summary>
+    private void ForgetChainsLastActiveBefore(long utcTicks)
+    {
+        // Removing while enumerating is allowed for Dictionary (it does not invalidate the enumerator).
         foreach (var (key, chain) in _byHash)
         {
-            if (chain.Last.UtcTicks <= cutoff)
+            if (chain.Last.UtcTicks < utcTicks)
             {
-                stale.Add(key);
+                _byHash.Remove(key);
             }
-        }
-
-        foreach (var key in stale)
-        {
-            _byHash.Remove(key);
         }
     }
 

@@ -53,16 +53,13 @@ internal sealed class EventLoopGuard
     /// once, when the process creates its first socket, so this must run before that). A value the user set is kept.
     /// Only the daemon process does this: a test host sharing its process with other code must not flip it.
     /// </summary>
-    public static bool EnableInlineSocketCompletions()
+    public static void EnableInlineSocketCompletions()
     {
         const string variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-        if (Environment.GetEnvironmentVariable(variable) is not null)
+        if (Environment.GetEnvironmentVariable(variable) is null)
         {
-            return false;
+            Environment.SetEnvironmentVariable(variable, "1");
         }
-
-        Environment.SetEnvironmentVariable(variable, "1");
-        return true;
     }
 
     private async Task OffTheEventLoopAsync(HttpContext context)
