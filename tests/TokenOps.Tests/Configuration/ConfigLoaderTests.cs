@@ -82,7 +82,10 @@ public sealed class ConfigLoaderTests : IDisposable
     [Fact]
     public void Load_EveryKeyFromFile_AllApplied()
     {
-        _home.WriteConfig("""
+        // Paths under the test's own temp home (never a machine path); nothing is created there, the loader only keeps them.
+        var storePath = Path.Combine(_home.Path, "x", "events.db");
+        var ratesPath = Path.Combine(_home.Path, "rates.json");
+        _home.WriteConfig($$"""
             // comments and trailing commas are allowed
             {
               "$schema": "https://example.invalid/schema.json",
@@ -94,10 +97,10 @@ public sealed class ConfigLoaderTests : IDisposable
               },
               "log": { "level": "debug", "format": "json" },
               "timeouts": { "connect": "250ms", "first_byte": "1h30m", "idle": "45s" },
-              "storage": { "enabled": true, "path": "/tmp/x/events.db", "retention_days": 30 },
+              "storage": { "enabled": true, "path": "{{storePath}}", "retention_days": 30 },
               "capture": { "bodies": true },
               "cache": { "enabled": true, "ttl": "2m", "max_bytes": "64MB", "persist": true },
-              "pricing": { "path": "/tmp/rates.json", "overrides": [{ "model": "m", "input": 1.5 }] },
+              "pricing": { "path": "{{ratesPath}}", "overrides": [{ "model": "m", "input": 1.5 }] },
               "budgets": [{ "name": "daily", "window": "daily", "limit_usd": 5 }],
               "optimizer": { "enabled": true, "mode": "interactive", "kinds": ["context_trim", "prompt_compress"], "min_quality": 0.5 },
               "otlp": { "enabled": true, "endpoint": "http://127.0.0.1:4318", "protocol": "http/json", "headers": { "x-api-key": "s3cr3t" }, "include_content": true, "semconv": "legacy" },
@@ -116,14 +119,14 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(90), config.Timeouts.FirstByte);
         Assert.Equal(TimeSpan.FromSeconds(45), config.Timeouts.Idle);
         Assert.True(config.Storage.Enabled);
-        Assert.Equal("/tmp/x/events.db", config.Storage.Path);
+        Assert.Equal(storePath, config.Storage.Path);
         Assert.Equal(30, config.Storage.RetentionDays);
         Assert.True(config.Capture.Bodies);
         Assert.True(config.Cache.Enabled);
         Assert.Equal(TimeSpan.FromMinutes(2), config.Cache.Ttl);
         Assert.Equal(64L << 20, config.Cache.MaxBytes);
         Assert.True(config.Cache.Persist);
-        Assert.Equal("/tmp/rates.json", config.Pricing.Path);
+        Assert.Equal(ratesPath, config.Pricing.Path);
         Assert.Equal(1.5, config.Pricing.Overrides!.Value[0].GetProperty("input").GetDouble());
         Assert.Equal("daily", config.Budgets!.Value[0].GetProperty("name").GetString());
         Assert.True(config.Optimizer.Enabled);
@@ -140,11 +143,12 @@ public sealed class ConfigLoaderTests : IDisposable
     [Fact]
     public void Load_EnvironmentVariables_NamedAfterKeys()
     {
+        var storePath = Path.Combine(_home.Path, "y.db");
         var env = new Dictionary<string, string>
         {
             ["TOKENOPS_PROVIDERS_OPENAI_URL"] = "http://127.0.0.1:9/",
             ["TOKENOPS_STORAGE_ENABLED"] = "1",
-            ["TOKENOPS_STORAGE_PATH"] = "/tmp/y.db",
+            ["TOKENOPS_STORAGE_PATH"] = storePath,
             ["TOKENOPS_CAPTURE_BODIES"] = "true",
             ["TOKENOPS_CACHE_ENABLED"] = "yes",
             ["TOKENOPS_TIMEOUTS_FIRST_BYTE"] = "30s",
@@ -159,7 +163,7 @@ public sealed class ConfigLoaderTests : IDisposable
 
         Assert.Equal(new Uri("http://127.0.0.1:9/"), config.Providers.OpenAI);
         Assert.True(config.Storage.Enabled);
-        Assert.Equal("/tmp/y.db", config.Storage.Path);
+        Assert.Equal(storePath, config.Storage.Path);
         Assert.True(config.Capture.Bodies);
         Assert.True(config.Cache.Enabled);
         Assert.Equal(TimeSpan.FromSeconds(30), config.Timeouts.FirstByte);
