@@ -22,6 +22,7 @@ internal static class LoadGenerator
         var proxyCpuBefore = ProcessStats.CpuMicros(proxyPids);
         var upstreamCpuBefore = ProcessStats.CpuMicros(upstreamPid);
         var selfCpuBefore = ProcessStats.CpuMicros(Environment.ProcessId);
+        var gcBefore = target.IsTokenOps ? DaemonCounters.ReadGc(target.EndPoint) : null;
 
         switch (scenario.Kind)
         {
@@ -41,6 +42,13 @@ internal static class LoadGenerator
         {
             result.ProxyCpuMicrosPerRequest = (ProcessStats.CpuMicros(target.Pids()) - proxyCpuBefore) / completed;
             (result.ProxyRssKb, result.ProxyPeakRssKb) = ProcessStats.Memory(target.Pids());
+        }
+
+        if (gcBefore is { } before && DaemonCounters.ReadGc(target.EndPoint) is { } after)
+        {
+            result.GcPauseMicrosPerRequest = (after.PauseMicros - before.PauseMicros) / (double)completed;
+            result.GcsPerThousandRequests = (after.Collections - before.Collections) * 1000.0 / completed;
+            result.AllocatedBytesPerRequest = (after.AllocatedBytes - before.AllocatedBytes) / (double)completed;
         }
 
         result.UpstreamCpuMicrosPerRequest = (ProcessStats.CpuMicros(upstreamPid) - upstreamCpuBefore) / completed;

@@ -43,6 +43,15 @@ internal sealed class RunResult
 
     public double UpstreamCpuMicrosPerRequest { get; set; }
 
+    /// <summary>TokenOps only: time the GC paused the daemon, per completed request (warm-up included), µs.</summary>
+    public double? GcPauseMicrosPerRequest { get; set; }
+
+    /// <summary>TokenOps only: garbage collections (all generations) per 1000 completed requests.</summary>
+    public double? GcsPerThousandRequests { get; set; }
+
+    /// <summary>TokenOps only: managed bytes allocated per completed request (what drives the GC).</summary>
+    public double? AllocatedBytesPerRequest { get; set; }
+
     public double GeneratorCpuMicrosPerRequest { get; set; }
 
     public long ProxyRssKb { get; set; }

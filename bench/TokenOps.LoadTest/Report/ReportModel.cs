@@ -127,6 +127,13 @@ internal sealed class RunRecord
 
     public double? ProxyCpuUsPerRequest { get; init; }
 
+    /// <summary>TokenOps only: GC pause per request (µs) and collections per 1000 requests.</summary>
+    public double? GcPauseUsPerRequest { get; init; }
+
+    public double? GcsPerThousandRequests { get; init; }
+
+    public double? AllocatedKbPerRequest { get; init; }
+
     public double UpstreamCpuUsPerRequest { get; init; }
 
     public double GeneratorCpuUsPerRequest { get; init; }
@@ -175,6 +182,13 @@ internal sealed class SummaryRow
     public double? P99RatioVsDirect { get; init; }
 
     public double? ProxyCpuUsPerRequest { get; init; }
+
+    /// <summary>TokenOps only: GC pause per request (µs) and collections per 1000 requests.</summary>
+    public double? GcPauseUsPerRequest { get; init; }
+
+    public double? GcsPerThousandRequests { get; init; }
+
+    public double? AllocatedKbPerRequest { get; init; }
 
     public double UpstreamCpuUsPerRequest { get; init; }
 

@@ -82,7 +82,7 @@ internal static class Launcher
             ? "TokenOps: observation + tokenizer + SQLite store + cache (always missing) + passive optimizer"
             : "TokenOps: forwarding only (store, cache, optimizer off)")
             + (extraEnv is { Count: > 0 } ? " + " + string.Join(' ', extraEnv.Select(kv => kv.Key + "=" + kv.Value)) : "");
-        return new Target(key, name, description, new IPEndPoint(IPAddress.Loopback, port), "/openai", process) { LogPath = log };
+        return new Target(key, name, description, new IPEndPoint(IPAddress.Loopback, port), "/openai", process) { LogPath = log, IsTokenOps = true };
     }
 
     /// <summary>nginx as a plain keep-alive reverse proxy: the physical-limit reference.</summary>

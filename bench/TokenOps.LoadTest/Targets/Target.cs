@@ -45,6 +45,9 @@ internal sealed class Target : IDisposable
 
     public string? LogPath { get; init; }
 
+    /// <summary>A TokenOps daemon: its <c>/readyz</c> counters include the runtime's GC counts and pause time.</summary>
+    public bool IsTokenOps { get; init; }
+
     /// <summary>True when this target is a proxy in front of the upstream (CPU and RSS are its own).</summary>
     public bool IsProxy => Process is not null;
 

@@ -85,6 +85,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         services.AddSingleton<IHostLifetime, CliLifetime>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         services.AddSingleton<DaemonStatus>();
+        services.AddSingleton<IDaemonCounterSource, RuntimeCounterSource>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DaemonJsonContext.Default));
 
         // 3.

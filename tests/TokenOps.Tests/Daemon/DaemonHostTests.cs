@@ -91,6 +91,15 @@ public sealed class DaemonHostTests : IDisposable
         Assert.Equal(42, ready.Counters["test.widgets"]);
         Assert.Equal(0, ready.Counters["proxy.requests"]);
         Assert.True(ready.UptimeMs >= 0);
+
+        // The process's own cost: the load test reads these to say how much of the added latency is GC.
+        Assert.True(ready.Counters["runtime.allocated_bytes"] > 0);
+        Assert.True(ready.Counters["runtime.gc.heap_bytes"] > 0);
+        Assert.True(ready.Counters["runtime.cpu_us"] > 0);
+        Assert.True(ready.Counters["runtime.gc.gen0"] >= ready.Counters["runtime.gc.gen1"]);
+        Assert.True(ready.Counters["runtime.gc.gen1"] >= ready.Counters["runtime.gc.gen2"]);
+        Assert.True(ready.Counters["runtime.gc.pause_us"] >= 0);
+        Assert.True(ready.Counters["runtime.threadpool.threads"] >= 0);
     }
 
     [Fact]
