@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using TokenOps.Core.Bus;
 using TokenOps.Core.Events;
 using TokenOps.Core.Json;
@@ -9,15 +10,16 @@ namespace TokenOps.Storage;
 
 /// <summary>
 /// Bus sink that writes each batch in ONE transaction with two prepared INSERT OR IGNORE statements
-/// (idempotent by envelope id: a replayed or re-delivered event is stored once).
+/// (idempotent by envelope id: a replayed or re-delivered event is stored once), at most one transaction per
+/// <see cref="CommitInterval"/>.
 /// </summary>
 /// <remarks>
 /// <para>Durability: every batch the bus hands over is committed before WriteBatchAsync returns; FlushAsync
 /// (shutdown, after the last batch) checkpoints the WAL. A kill -9 therefore loses only what had not been
-/// committed yet: the batch being written plus whatever is still waiting in the bus ring. The bus does not
-/// wait to fill batches, so under normal load that window is one batch transaction (a few milliseconds,
-/// at most EventBusOptions.MaxBatchSize events); only a ring that backed up (a stalled disk) widens it,
-/// bounded by the ring capacity. synchronous=NORMAL in WAL mode keeps commits across a process crash; an
+/// committed yet: the batch being written plus whatever is still waiting in the bus ring. Under load that
+/// window is one <see cref="CommitInterval"/> (50 ms) plus one batch transaction (at most
+/// EventBusOptions.MaxBatchSize events); only a ring that backed up (a stalled disk) widens it, bounded by the
+/// ring capacity. synchronous=NORMAL in WAL mode keeps commits across a process crash; an
 /// OS crash or power loss may additionally roll back the last commits
 /// (https://www.sqlite.org/pragma.html#pragma_synchronous).</para>
 /// <para>Privacy: no header is ever stored (PromptEvent carries none). Captured bodies (capture.bodies=true)
@@ -44,23 +46,32 @@ internal sealed class SqliteEventSink : IEventSink, IDisposable
     private static readonly string[] EventColumns =
         ["id", "type", "ts_ms", "source", "schema_version", "kind", "workflow_id", "session_id", "agent_id", "payload"];
 
+    /// <summary>
+    /// Least time between two transactions (<see cref="IEventSink.BatchInterval"/>). A commit costs far more than a row
+    /// (WAL frames for every touched page), so under load the rows of this interval share one; an event after a quiet
+    /// spell is still written at once. It is also the most a kill -9 can lose beyond the batch being written.
+    /// </summary>
+    public static readonly TimeSpan CommitInterval = TimeSpan.FromMilliseconds(50);
+
     private readonly SqliteEventStore _store;
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _insertPrompt;
-    private readonly SqliteCommand _insertEvent;
-    private readonly SqliteParameter[] _promptParameters;
-    private readonly SqliteParameter[] _eventParameters;
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _insertPrompt;
+    private readonly sqlite3_stmt _insertEvent;
     private bool _disposed;
 
     public SqliteEventSink(SqliteEventStore store)
     {
         _store = store;
         _connection = store.OpenWriteConnection();
-        (_insertPrompt, _promptParameters) = Prepare(_connection, "prompt_events", PromptColumns);
-        (_insertEvent, _eventParameters) = Prepare(_connection, "events", EventColumns);
+        _db = _connection.Handle!;
+        _insertPrompt = Prepare(_db, "prompt_events", PromptColumns);
+        _insertEvent = Prepare(_db, "events", EventColumns);
     }
 
     public string Name => "sqlite";
+
+    public TimeSpan BatchInterval => CommitInterval;
 
     /// <summary>Rows actually inserted (re-delivered ids are ignored and not counted).</summary>
     public long Inserted { get; private set; }
@@ -69,21 +80,19 @@ internal sealed class SqliteEventSink : IEventSink, IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var transaction = _connection.BeginTransaction(deferred: false);
-        _insertPrompt.Transaction = transaction;
-        _insertEvent.Transaction = transaction;
         var inserted = 0L;
         for (var i = 0; i < batch.Count; i++)
         {
             var envelope = batch[i];
             if (envelope.Prompt is { } prompt && envelope.Type == EventTypes.Prompt)
             {
-                BindPrompt(envelope, prompt);
-                inserted += _insertPrompt.ExecuteNonQuery();
+                BindPrompt(new Row(_db, _insertPrompt), envelope, prompt);
+                inserted += Execute(_insertPrompt);
             }
             else if (HasPayload(envelope))
             {
-                BindEvent(envelope);
-                inserted += _insertEvent.ExecuteNonQuery();
+                BindEvent(new Row(_db, _insertEvent), envelope);
+                inserted += Execute(_insertEvent);
             }
 
             // An envelope without a payload (unknown type from a newer producer) has nothing to store.
@@ -106,79 +115,97 @@ internal sealed class SqliteEventSink : IEventSink, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    private void BindPrompt(Envelope envelope, PromptEvent p)
+    /// <summary>Runs a bound INSERT OR IGNORE; returns the rows it inserted (0 for a re-delivered id).</summary>
+    private int Execute(sqlite3_stmt statement)
     {
-        var values = _promptParameters;
-        var i = 0;
-        values[i++].Value = envelope.Id;
-        values[i++].Value = p.StartedAt.ToUnixTimeMilliseconds();
-        values[i++].Value = envelope.Source;
-        values[i++].Value = envelope.SchemaVersion;
-        values[i++].Value = p.Provider;
-        values[i++].Value = p.Operation;
-        values[i++].Value = p.Method;
-        values[i++].Value = SecretRedactor.Redact(p.Path);
-        values[i++].Value = Db(p.PromptHash);
-        values[i++].Value = Db(p.RequestModel);
-        values[i++].Value = Db(p.ResponseModel);
-        values[i++].Value = Db(p.ResponseModel ?? p.RequestModel);
-        values[i++].Value = p.Stream ? 1 : 0;
-        values[i++].Value = Db(p.MaxTokens);
-        values[i++].Value = Db(p.MessageCount);
-        values[i++].Value = Db(p.EstimatedInputTokens);
-        values[i++].Value = Db(p.Tokenizer);
-        values[i++].Value = p.TokenizerExact is { } exact ? (exact ? 1 : 0) : DBNull.Value;
-        values[i++].Value = p.RequestBytes;
-        values[i++].Value = p.ResponseBytes;
-        values[i++].Value = Db(p.WorkflowId);
-        values[i++].Value = Db(p.AgentId);
-        values[i++].Value = Db(p.SessionId);
-        values[i++].Value = Db(p.UserId);
-        values[i++].Value = Db(p.TraceId);
-        values[i++].Value = Db(p.SpanId);
-        values[i++].Value = Db(p.CredentialHash);
-        values[i++].Value = p.StatusCode;
-        values[i++].Value = Db(p.ResponseId);
-        values[i++].Value = Db(p.FinishReason);
-        values[i++].Value = Db(p.ErrorType);
-        values[i++].Value = Db(p.ErrorCode);
-        values[i++].Value = Db(p.ProxyError);
-        values[i++].Value = Db(p.InputTokens);
-        values[i++].Value = Db(p.OutputTokens);
-        values[i++].Value = Db(p.CachedInputTokens);
-        values[i++].Value = Db(p.CacheWriteInputTokens);
-        values[i++].Value = Db(p.CacheWrite5mInputTokens);
-        values[i++].Value = Db(p.CacheWrite1hInputTokens);
-        values[i++].Value = Db(p.ReasoningTokens);
-        values[i++].Value = p.UsageSource;
-        values[i++].Value = p.LatencyMs;
-        values[i++].Value = Db(p.TimeToFirstByteMs);
-        values[i++].Value = Db(p.TimeToFirstTokenMs);
-        values[i++].Value = p.CacheHit ? 1 : 0;
-        values[i++].Value = Db(p.CostUsd);
-        values[i++].Value = Db(p.InputCostUsd);
-        values[i++].Value = Db(p.OutputCostUsd);
-        values[i++].Value = Db(p.CachedInputCostUsd);
-        values[i++].Value = Db(p.CacheWriteCostUsd);
-        values[i++].Value = Db(p.SavedUsd);
-        values[i++].Value = Db(p.PricingStatus);
-        values[i++].Value = Db(p.RateCardVersion);
-        values[i++].Value = envelope.Attributes is { } attributes
-            ? SecretRedactor.Redact(JsonSerializer.Serialize(attributes, CoreJsonContext.Default.DictionaryStringString))
-            : DBNull.Value;
-        values[i++].Value = p.CapturedRequestBody is { } request ? BodyCodec.Compress(SecretRedactor.Redact(request)) : DBNull.Value;
-        values[i++].Value = p.CapturedResponseBody is { } response ? BodyCodec.Compress(SecretRedactor.Redact(response)) : DBNull.Value;
-        values[i++].Value = Db(p.MessagesHash);
-        values[i++].Value = Db(p.ParentMessagesHash);
-        values[i++].Value = Db(p.ToolCount);
-        values[i++].Value = Db(p.ToolDefinitionTokens);
-        values[i++].Value = Db(p.ToolCallCount);
-        values[i++].Value = Db(p.LastToolCallHash);
+        try
+        {
+            var rc = raw.sqlite3_step(statement);
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
+
+            return raw.sqlite3_changes(_db);
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+            raw.sqlite3_clear_bindings(statement);
+        }
     }
 
-    private void BindEvent(Envelope envelope)
+    private static void BindPrompt(Row row, Envelope envelope, PromptEvent p)
     {
-        var values = _eventParameters;
+        row.Text(envelope.Id);
+        row.Int(p.StartedAt.ToUnixTimeMilliseconds());
+        row.Text(envelope.Source);
+        row.Text(envelope.SchemaVersion);
+        row.Text(p.Provider);
+        row.Text(p.Operation);
+        row.Text(p.Method);
+        row.Text(SecretRedactor.Redact(p.Path));
+        row.Text(p.PromptHash);
+        row.Text(p.RequestModel);
+        row.Text(p.ResponseModel);
+        row.Text(p.ResponseModel ?? p.RequestModel);
+        row.Int(p.Stream ? 1 : 0);
+        row.Int(p.MaxTokens);
+        row.Int(p.MessageCount);
+        row.Int(p.EstimatedInputTokens);
+        row.Text(p.Tokenizer);
+        row.Int(p.TokenizerExact is { } exact ? (exact ? 1 : 0) : null);
+        row.Int(p.RequestBytes);
+        row.Int(p.ResponseBytes);
+        row.Text(p.WorkflowId);
+        row.Text(p.AgentId);
+        row.Text(p.SessionId);
+        row.Text(p.UserId);
+        row.Text(p.TraceId);
+        row.Text(p.SpanId);
+        row.Text(p.CredentialHash);
+        row.Int(p.StatusCode);
+        row.Text(p.ResponseId);
+        row.Text(p.FinishReason);
+        row.Text(p.ErrorType);
+        row.Text(p.ErrorCode);
+        row.Text(p.ProxyError);
+        row.Int(p.InputTokens);
+        row.Int(p.OutputTokens);
+        row.Int(p.CachedInputTokens);
+        row.Int(p.CacheWriteInputTokens);
+        row.Int(p.CacheWrite5mInputTokens);
+        row.Int(p.CacheWrite1hInputTokens);
+        row.Int(p.ReasoningTokens);
+        row.Text(p.UsageSource);
+        row.Real(p.LatencyMs);
+        row.Real(p.TimeToFirstByteMs);
+        row.Real(p.TimeToFirstTokenMs);
+        row.Int(p.CacheHit ? 1 : 0);
+        row.Money(p.CostUsd);
+        row.Money(p.InputCostUsd);
+        row.Money(p.OutputCostUsd);
+        row.Money(p.CachedInputCostUsd);
+        row.Money(p.CacheWriteCostUsd);
+        row.Money(p.SavedUsd);
+        row.Text(p.PricingStatus);
+        row.Text(p.RateCardVersion);
+        row.Text(envelope.Attributes is { } attributes
+            ? SecretRedactor.Redact(JsonSerializer.Serialize(attributes, CoreJsonContext.Default.DictionaryStringString))
+            : null);
+        row.Blob(p.CapturedRequestBody is { } request ? BodyCodec.Compress(SecretRedactor.Redact(request)) : null);
+        row.Blob(p.CapturedResponseBody is { } response ? BodyCodec.Compress(SecretRedactor.Redact(response)) : null);
+        row.Text(p.MessagesHash);
+        row.Text(p.ParentMessagesHash);
+        row.Int(p.ToolCount);
+        row.Int(p.ToolDefinitionTokens);
+        row.Int(p.ToolCallCount);
+        row.Text(p.LastToolCallHash);
+        row.AssertComplete(PromptColumns.Length);
+    }
+
+    private static void BindEvent(Row row, Envelope envelope)
+    {
         string? kind = null, workflowId = null, sessionId = null, agentId = null;
         switch (envelope.Type)
         {
@@ -193,16 +220,17 @@ internal sealed class SqliteEventSink : IEventSink, IDisposable
                 break;
         }
 
-        values[0].Value = envelope.Id;
-        values[1].Value = envelope.Type;
-        values[2].Value = envelope.Timestamp.ToUnixTimeMilliseconds();
-        values[3].Value = envelope.Source;
-        values[4].Value = envelope.SchemaVersion;
-        values[5].Value = Db(kind);
-        values[6].Value = Db(workflowId);
-        values[7].Value = Db(sessionId);
-        values[8].Value = Db(agentId);
-        values[9].Value = SecretRedactor.Redact(EnvelopeJson.Serialize(envelope));
+        row.Text(envelope.Id);
+        row.Text(envelope.Type);
+        row.Int(envelope.Timestamp.ToUnixTimeMilliseconds());
+        row.Text(envelope.Source);
+        row.Text(envelope.SchemaVersion);
+        row.Text(kind);
+        row.Text(workflowId);
+        row.Text(sessionId);
+        row.Text(agentId);
+        row.Text(SecretRedactor.Redact(EnvelopeJson.Serialize(envelope)));
+        row.AssertComplete(EventColumns.Length);
     }
 
     private static bool HasPayload(Envelope envelope) => envelope.Type switch
@@ -213,30 +241,16 @@ internal sealed class SqliteEventSink : IEventSink, IDisposable
         _ => false,
     };
 
-    private static object Db(string? value) => value is null ? DBNull.Value : value;
-
-    private static object Db(int? value) => value is { } v ? v : DBNull.Value;
-
-    private static object Db(long? value) => value is { } v ? v : DBNull.Value;
-
-    private static object Db(double? value) => value is { } v ? v : DBNull.Value;
-
-    // Money is REAL in the store (SUM/GROUP BY in SQL); decimal→double keeps the 15 significant digits a
-    // rate-card price has.
-    private static object Db(decimal? value) => value is { } v ? (double)v : DBNull.Value;
-
-    private static (SqliteCommand, SqliteParameter[]) Prepare(SqliteConnection connection, string table, string[] columns)
+    private static sqlite3_stmt Prepare(sqlite3 db, string table, string[] columns)
     {
-        var command = connection.CreateCommand();
-        command.CommandText = $"INSERT OR IGNORE INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", Array.ConvertAll(columns, c => "$" + c))});";
-        var parameters = new SqliteParameter[columns.Length];
-        for (var i = 0; i < columns.Length; i++)
+        var sql = $"INSERT OR IGNORE INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", Array.ConvertAll(columns, c => "$" + c))});";
+        var rc = raw.sqlite3_prepare_v3(db, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement);
+        if (rc != raw.SQLITE_OK)
         {
-            parameters[i] = command.Parameters.Add(new SqliteParameter("$" + columns[i], DBNull.Value));
+            SqliteException.ThrowExceptionForRC(rc, db);
         }
 
-        command.Prepare();
-        return (command, parameters);
+        return statement;
     }
 
     public void Dispose()
@@ -250,6 +264,52 @@ internal sealed class SqliteEventSink : IEventSink, IDisposable
         _insertPrompt.Dispose();
         _insertEvent.Dispose();
         _connection.Dispose();
+    }
+
+    /// <summary>
+    /// Binds one row's values by position (1-based, in column order) on SQLite's own API: no parameter objects, no
+    /// boxing, no name lookups. Text is bound as UTF-16 from the string itself (SQLite copies it).
+    /// </summary>
+    private struct Row(sqlite3 db, sqlite3_stmt statement)
+    {
+        private int _index;
+
+        public void Text(string? value) =>
+            Check(value is null ? raw.sqlite3_bind_null(statement, ++_index) : raw.sqlite3_bind_text16(statement, ++_index, value.AsSpan()));
+
+        public void Int(long value) => Check(raw.sqlite3_bind_int64(statement, ++_index, value));
+
+        public void Int(long? value) =>
+            Check(value is { } v ? raw.sqlite3_bind_int64(statement, ++_index, v) : raw.sqlite3_bind_null(statement, ++_index));
+
+        public void Real(double value) => Check(raw.sqlite3_bind_double(statement, ++_index, value));
+
+        public void Real(double? value) =>
+            Check(value is { } v ? raw.sqlite3_bind_double(statement, ++_index, v) : raw.sqlite3_bind_null(statement, ++_index));
+
+        // Money is REAL in the store (SUM/GROUP BY in SQL); decimal→double keeps the 15 significant digits a
+        // rate-card price has.
+        public void Money(decimal? value) => Real(value is { } v ? (double)v : null);
+
+        public void Blob(byte[]? value) =>
+            Check(value is null ? raw.sqlite3_bind_null(statement, ++_index) : raw.sqlite3_bind_blob(statement, ++_index, value));
+
+        /// <summary>Every column got a value (a column added without a bind would silently store NULL).</summary>
+        public readonly void AssertComplete(int columns)
+        {
+            if (_index != columns)
+            {
+                throw new InvalidOperationException($"bound {_index} of {columns} columns");
+            }
+        }
+
+        private readonly void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, db);
+            }
+        }
     }
 
     public override string ToString() => $"sqlite sink → {_store.Path}";

@@ -54,6 +54,31 @@ public sealed class SqliteEventSinkTests
     }
 
     [Fact]
+    public void WriteBatch_EmptyAndMissingValues_StayEmptyAndNull()
+    {
+        // Values are bound straight from the strings and arrays: an empty one must stay empty (not NULL), a missing one
+        // NULL (not "").
+        using var temp = new TestStore();
+        using var store = SqliteEventStore.Open(temp.Options(retentionDays: 0));
+        using var sink = store.CreateSink();
+        var envelope = TestStore.Prompt(Now, model: "");
+        envelope.Prompt!.ResponseModel = null;
+        envelope.Prompt.SessionId = "";
+        envelope.Prompt.AgentId = null;
+        envelope.Prompt.CapturedRequestBody = [];
+
+        TestStore.Write(sink, envelope);
+
+        Assert.Equal("", temp.Scalar("SELECT request_model FROM prompt_events"));
+        Assert.Equal("", temp.Scalar("SELECT model FROM prompt_events"));
+        Assert.Equal("", temp.Scalar("SELECT session_id FROM prompt_events"));
+        Assert.Equal(DBNull.Value, temp.Scalar("SELECT agent_id FROM prompt_events"));
+        Assert.Equal(DBNull.Value, temp.Scalar("SELECT response_model FROM prompt_events"));
+        Assert.Equal("text", temp.Scalar("SELECT typeof(session_id) FROM prompt_events"));
+        Assert.Equal("blob", temp.Scalar("SELECT typeof(request_body) FROM prompt_events"));
+    }
+
+    [Fact]
     public void WriteBatch_ModelColumn_IsResponseModelElseRequestModel()
     {
         using var temp = new TestStore();

@@ -54,6 +54,16 @@ internal sealed class TestStore : IDisposable
         return (long)command.ExecuteScalar()!;
     }
 
+    /// <summary>The first column of the first row of <paramref name="sql"/> (DBNull for SQL NULL).</summary>
+    public object Scalar(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar()!;
+    }
+
     public void Dispose()
     {
         try

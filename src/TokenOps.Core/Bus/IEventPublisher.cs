@@ -21,4 +21,12 @@ public interface IEventSink
 
     /// <summary>Called once at shutdown after the last batch.</summary>
     ValueTask FlushAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Least time between the starts of two batches. Zero (the default): a batch is whatever was published since the
+    /// last one, delivered at once. A sink whose cost is per batch (one SQLite transaction) asks for more: after a batch
+    /// its consumer waits this long, so under load everything published meanwhile is one batch; a lone event after a
+    /// quiet spell is still delivered at once. Shutdown does not wait for it.
+    /// </summary>
+    TimeSpan BatchInterval => TimeSpan.Zero;
 }

@@ -18,6 +18,8 @@ internal sealed class SinkChannel
     private readonly AsyncSignal _signal = new();
     private readonly Action<string, Exception>? _onError;
     private readonly CancellationToken _abort;
+    private readonly TimeSpan _batchInterval;
+    private readonly CancellationTokenSource _stop = new();
 
     // 1 while the consumer is (about to be) asleep on _signal; whoever swaps it back to 0 owns the one Set.
     private PaddedLong _waiting;
@@ -39,6 +41,7 @@ internal sealed class SinkChannel
         _batchView = new BatchView(_batch);
         _onError = onError;
         _abort = abort;
+        _batchInterval = sink.BatchInterval;
     }
 
     public string Name => _sink.Name;
@@ -83,6 +86,7 @@ internal sealed class SinkChannel
     public void RequestStop()
     {
         _stopping = true;
+        _stop.Cancel(); // cuts a batch-interval pause short
         Wake();
     }
 
@@ -139,7 +143,9 @@ internal sealed class SinkChannel
             var count = _ring.Drain(_batch, _batch.Length);
             if (count > 0)
             {
+                var started = Environment.TickCount64;
                 await DeliverAsync(count).ConfigureAwait(false);
+                await PauseAfterBatchAsync(started).ConfigureAwait(false);
                 continue;
             }
 
@@ -179,6 +185,30 @@ internal sealed class SinkChannel
         catch (Exception ex)
         {
             RecordError(ex);
+        }
+    }
+
+    /// <summary>The sink's <see cref="IEventSink.BatchInterval"/>: what is published meanwhile waits in the ring and forms the next batch.</summary>
+    private async ValueTask PauseAfterBatchAsync(long startedMs)
+    {
+        if (_batchInterval <= TimeSpan.Zero || _stopping || _abort.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var remaining = _batchInterval.TotalMilliseconds - (Environment.TickCount64 - startedMs);
+        if (remaining < 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(remaining), _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: drain what is left without waiting.
         }
     }
 

@@ -385,6 +385,42 @@ public sealed class EventBusTests
     }
 
     [Fact]
+    public async Task BatchInterval_EventsPublishedDuringThePause_AreOneBatchAndALoneEventIsNotDelayed()
+    {
+        // The first event after a quiet spell is delivered at once; the 20 published while the consumer pauses (a long
+        // interval, so the result does not depend on the machine's speed) wait for the pause and form one batch.
+        var sink = new RecordingSink { BatchInterval = TimeSpan.FromMilliseconds(500) };
+        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 64, WakeDelay = TimeSpan.Zero });
+        bus.Start();
+        Assert.True(bus.TryPublish(NewEvent(0, 0)));
+        await sink.WaitForCountAsync(1).WaitAsync(Failsafe);
+        for (var i = 1; i <= 20; i++)
+        {
+            Assert.True(bus.TryPublish(NewEvent(0, i)));
+        }
+
+        await sink.WaitForCountAsync(21).WaitAsync(Failsafe);
+        Assert.Equal([1, 20], sink.BatchSizes);
+        Assert.Equal(Enumerable.Range(0, 21), sink.Received.Select(e => e.Prompt!.MaxTokens!.Value));
+    }
+
+    [Fact]
+    public async Task BatchInterval_StopDuringThePause_DrainsWithoutWaitingForIt()
+    {
+        var sink = new RecordingSink { BatchInterval = TimeSpan.FromMinutes(10) };
+        var bus = new EventBus([sink], new EventBusOptions { Capacity = 16, WakeDelay = TimeSpan.Zero });
+        bus.Start();
+        Assert.True(bus.TryPublish(NewEvent(0, 0)));
+        await sink.WaitForCountAsync(1).WaitAsync(Failsafe);
+        Assert.True(bus.TryPublish(NewEvent(0, 1)));
+
+        Assert.True(await bus.StopAsync(Failsafe));
+        Assert.Equal([0, 1], sink.Received.Select(e => e.Prompt!.MaxTokens!.Value));
+        Assert.Equal(1, sink.FlushCalls);
+        await bus.DisposeAsync();
+    }
+
+    [Fact]
     public async Task DeferredWake_Zero_WakesTheConsumerFromThePublisher()
     {
         var sink = new RecordingSink();

@@ -18,6 +18,9 @@ internal sealed class RecordingSink(string name = "recording") : IEventSink
     /// <summary>While not null, every batch waits for this task (a gate the test opens).</summary>
     public Task? Gate { get; set; }
 
+    /// <summary>The sink's <see cref="IEventSink.BatchInterval"/>.</summary>
+    public TimeSpan BatchInterval { get; set; }
+
     /// <summary>Artificial latency per batch.</summary>
     public TimeSpan DelayPerBatch { get; set; }
 
