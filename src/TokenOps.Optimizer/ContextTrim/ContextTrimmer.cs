@@ -32,11 +32,18 @@ internal sealed class ContextTrimmer(OptimizerOptions options) : IOptimizer
 {
     public string Kind => OptimizerKinds.ContextTrim;
 
+    /// <summary>Only a conversation over <c>optimizer.context_trim.max_tokens</c> with something to drop.</summary>
+    public bool MayPropose(OptimizerInput input)
+    {
+        var max = options.ContextTrimMaxTokens;
+        return max > 0 && input.Tokens > max && input.Document.Container is not null && input.Document.Messages.Count >= 3;
+    }
+
     public OptimizerProposal? Propose(OptimizerInput input)
     {
         var max = options.ContextTrimMaxTokens;
         var document = input.Document;
-        if (max <= 0 || input.Tokens <= max || document.Container is null || document.Messages.Count < 3)
+        if (!MayPropose(input) || document.Container is null)
         {
             return null;
         }

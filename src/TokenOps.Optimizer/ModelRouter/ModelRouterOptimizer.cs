@@ -21,10 +21,13 @@ internal sealed class ModelRouterOptimizer(OptimizerOptions options) : IOptimize
 {
     public string Kind => OptimizerKinds.ModelRouter;
 
+    /// <summary>Only with router rules and a known model.</summary>
+    public bool MayPropose(OptimizerInput input) => !string.IsNullOrEmpty(input.Model) && options.RouterRules.Count > 0;
+
     public OptimizerProposal? Propose(OptimizerInput input)
     {
         var model = input.Model;
-        if (string.IsNullOrEmpty(model) || options.RouterRules.Count == 0)
+        if (string.IsNullOrEmpty(model) || !MayPropose(input))
         {
             return null;
         }

@@ -11,6 +11,13 @@ internal interface IOptimizer
 {
     string Kind { get; }
 
+    /// <summary>
+    /// A cheap look at the request, read-only: false when <see cref="Propose"/> would certainly return null, so the
+    /// pipeline skips copying the body for it. It must never mutate the document, and must not be needed for side
+    /// effects (an optimizer that records state on every request keeps the default).
+    /// </summary>
+    bool MayPropose(OptimizerInput input) => true;
+
     OptimizerProposal? Propose(OptimizerInput input);
 }
 

@@ -18,6 +18,12 @@ public sealed class OptimizationRequest
     /// <summary>The parsed body. The pipeline never mutates it: optimizers work on copies.</summary>
     public required JsonObject Body { get; init; }
 
+    /// <summary>
+    /// Input tokens of <see cref="Body"/> for <see cref="Model"/> when the caller already counted them with the same
+    /// counter (the proxy's observer did, as <c>PromptEvent.EstimatedInputTokens</c>); null: the pipeline counts.
+    /// </summary>
+    public int? InputTokens { get; init; }
+
     public string? SessionId { get; init; }
 
     public string? WorkflowId { get; init; }

@@ -72,14 +72,16 @@ public sealed class OptimizationPipeline
         ArgumentNullException.ThrowIfNull(request);
         var started = _time.GetTimestamp();
         var meter = new TokenMeter(request.Provider, request.Operation, _stamper);
-        if (PromptDocument.Create(request.Provider, request.Operation, request.Body) is null)
+        // A read-only view of the current body for MayPropose (rebuilt when an accepted rewrite replaces the body).
+        var shared = PromptDocument.Create(request.Provider, request.Operation, request.Body);
+        if (shared is null)
         {
             return new OptimizationOutcome { Recommendations = [], Body = request.Body, Model = request.Model, Supported = false };
         }
 
         var current = request.Body;
         var model = request.Model;
-        var tokens = meter.Count(current, model);
+        var tokens = request.InputTokens ?? meter.Count(current, model);
         var tokensBefore = tokens;
         var recommendations = new List<Recommendation>();
         var applied = new StringBuilder();
@@ -110,6 +112,20 @@ public sealed class OptimizationPipeline
             int after;
             try
             {
+                shared ??= PromptDocument.Create(request.Provider, request.Operation, current)!;
+                if (!optimizer.MayPropose(new OptimizerInput
+                {
+                    Request = request,
+                    Document = shared,
+                    Model = model,
+                    Tokens = tokens,
+                    Meter = meter,
+                    Options = Options,
+                }))
+                {
+                    continue;
+                }
+
                 var copy = (JsonObject)current.DeepClone();
                 var document = PromptDocument.Create(request.Provider, request.Operation, copy)!;
                 proposal = optimizer.Propose(new OptimizerInput
@@ -179,6 +195,7 @@ public sealed class OptimizationPipeline
             if (canApply)
             {
                 current = proposal.Body!;
+                shared = null;
                 model = newModel;
                 tokens = after;
                 if (applied.Length > 0)

@@ -32,6 +32,25 @@ internal sealed class PromptCompressor(OptimizerOptions options) : IOptimizer
 
     public string Kind => OptimizerKinds.PromptCompress;
 
+    /// <summary>Some non-tool text compresses (the same test Propose makes, without writing the result).</summary>
+    public bool MayPropose(OptimizerInput input)
+    {
+        var stats = new CompressStats();
+        foreach (var slot in input.Document.Slots())
+        {
+            if (slot.Kind != SlotKind.ToolResult)
+            {
+                var text = slot.Text;
+                if (!string.Equals(text, Compress(text, options.CompressDuplicateLines, ref stats), StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     public OptimizerProposal? Propose(OptimizerInput input)
     {
         var stats = new CompressStats();

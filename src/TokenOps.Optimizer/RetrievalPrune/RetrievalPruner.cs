@@ -56,6 +56,20 @@ internal sealed partial class RetrievalPruner(OptimizerOptions options) : IOptim
     [GeneratedRegex(@"^\s{0,3}(?:#{1,6}\s*)?(?:\*\*)?(?:question|query|task|user question|instructions?)\b\s*\**\s*:|^\s*</documents>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TerminatorRegex();
 
+    /// <summary>Only a text long enough to be a retrieval block (the same length test Propose starts with).</summary>
+    public bool MayPropose(OptimizerInput input)
+    {
+        foreach (var slot in input.Document.Slots())
+        {
+            if (slot.Text.Length >= options.RetrievalMinBlockTokens * 2)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public OptimizerProposal? Propose(OptimizerInput input)
     {
         var document = input.Document;

@@ -27,6 +27,24 @@ internal sealed class SemanticDeduplicator(OptimizerOptions options) : IOptimize
 
     public string Kind => OptimizerKinds.SemanticDedupe;
 
+    /// <summary>
+    /// A duplicate needs two texts of at least <c>optimizer.dedupe.min_tokens</c>; a token is at least one character,
+    /// so two texts that long in characters are a necessary condition.
+    /// </summary>
+    public bool MayPropose(OptimizerInput input)
+    {
+        var candidates = 0;
+        foreach (var slot in input.Document.Slots())
+        {
+            if (slot.Text.Length >= options.DedupeMinTokens && ++candidates == 2)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public OptimizerProposal? Propose(OptimizerInput input)
     {
         var document = input.Document;

@@ -74,9 +74,12 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
 
         // Completion hooks run before the prompt event is published: reserving its envelope id here links the
         // recommendations (published later by the worker) to it.
+        // The observer counted this body for RequestModel with the same counter: the pipeline need not count it again.
+        // (Without a request model the pipeline may find one in the body, so it counts for that.)
+        var knownTokens = promptEvent.RequestModel is null ? null : promptEvent.EstimatedInputTokens;
         var work = new Work(body, new OptimizationRequestHeader(promptEvent.Provider, promptEvent.Operation, promptEvent.RequestModel,
             promptEvent.SessionId, promptEvent.WorkflowId, promptEvent.AgentId, promptEvent.CredentialHash, promptEvent.PromptHash,
-            promptEvent.ReserveEnvelopeId()));
+            promptEvent.ReserveEnvelopeId(), knownTokens));
         if (!_queue.Writer.TryWrite(work))
         {
             Interlocked.Increment(ref _dropped);
@@ -133,6 +136,7 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
             CredentialHash = h.CredentialHash,
             PromptHash = h.PromptHash,
             PromptEventId = h.PromptEventId,
+            InputTokens = h.InputTokens,
         };
         var outcome = _pipeline.Run(request, PipelineRunMode.Passive);
         if (_publisher is null)
@@ -157,7 +161,7 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
     private static partial void LogFailed(ILogger logger, Exception exception);
 
     private sealed record OptimizationRequestHeader(string Provider, string Operation, string? Model, string? SessionId,
-        string? WorkflowId, string? AgentId, string? CredentialHash, string? PromptHash, string? PromptEventId);
+        string? WorkflowId, string? AgentId, string? CredentialHash, string? PromptHash, string? PromptEventId, int? InputTokens);
 
     private sealed record Work(byte[] Body, OptimizationRequestHeader Header);
 }

@@ -11,9 +11,17 @@ public sealed class OptimizationPipelineTests
     private const string Messy = """{"model":"gpt-4o","messages":[{"role":"user","content":"Please    summarise     this    text.\n\n\n\n\nIt   is   long."}]}""";
 
     /// <summary>A scripted optimizer: appends a marker to the first text slot, with a given quality; can advance a fake clock or throw.</summary>
-    private sealed class Scripted(string kind, double quality, Action? onRun = null, bool shrink = true) : IOptimizer
+    private sealed class Scripted(string kind, double quality, Action? onRun = null, bool shrink = true, bool mayPropose = true) : IOptimizer
     {
         public string Kind => kind;
+
+        public int MayProposeCalls { get; private set; }
+
+        public bool MayPropose(OptimizerInput input)
+        {
+            MayProposeCalls++;
+            return mayPropose;
+        }
 
         public int Calls { get; private set; }
 
@@ -132,6 +140,85 @@ public sealed class OptimizationPipelineTests
 
         Assert.Equal(["applied", "applied"], outcome.Recommendations.Select(r => r.Decision));
     }
+
+    [Fact]
+    public void Run_MayProposeFalse_OptimizerNotRunAndNothingRecommended()
+    {
+        var skipped = new Scripted(OptimizerKinds.ContextTrim, 0.95, mayPropose: false);
+        var runs = new Scripted(OptimizerKinds.PromptCompress, 0.95);
+        var pipeline = new OptimizationPipeline(new OptimizerOptions { LatencyBudgetMs = 10_000 }, TestBodies.Stamper, null, [skipped, runs]);
+
+        var outcome = pipeline.Run(TestBodies.Request("openai", Messy), PipelineRunMode.Passive);
+
+        Assert.Equal(1, skipped.MayProposeCalls);
+        Assert.Equal(0, skipped.Calls);
+        Assert.Equal(1, runs.Calls);
+        Assert.Equal(OptimizerKinds.PromptCompress, Assert.Single(outcome.Recommendations).Kind);
+    }
+
+    [Fact]
+    public void Run_InputTokensGiven_UsedInsteadOfCountingAgain()
+    {
+        var pipeline = new OptimizationPipeline(new OptimizerOptions(), TestBodies.Stamper);
+        var request = TestBodies.Request("openai", Messy);
+        var counted = pipeline.Run(request, PipelineRunMode.Passive);
+        var given = pipeline.Run(new OptimizationRequest
+        {
+            Provider = request.Provider,
+            Operation = request.Operation,
+            Model = request.Model,
+            Body = request.Body,
+            InputTokens = (int)counted.TokensBefore + 1000,
+        }, PipelineRunMode.Passive);
+
+        Assert.Equal(TestBodies.Tokens("openai", request.Body), counted.TokensBefore);
+        Assert.Equal(counted.TokensBefore + 1000, given.TokensBefore);
+        Assert.Equal(counted.TokensBefore + 1000, Assert.Single(given.Recommendations).TokensBefore);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Summarise request 000000000042 in one line."}]}""", false, false)]
+    [InlineData(Messy, true, true)]
+    [InlineData("""{"model":"gpt-4o","messages":[{"role":"user","content":"The quick brown fox jumps over the lazy dog near the river bank today while the sun sets slowly behind the distant hills."},{"role":"assistant","content":"ok"},{"role":"user","content":"The quick brown fox jumps over the lazy dog near the river bank today while the sun sets slowly behind the distant hills."}]}""", true, true)]
+    public void MayPropose_False_OnlyWhenProposeWouldReturnNothing(string json, bool lowThresholds, bool anyMayPropose)
+    {
+        // Low thresholds make context trim, dedupe and retrieval engage on these small bodies; with the defaults a short
+        // chat request needs no copy for any of them.
+        var options = lowThresholds
+            ? new OptimizerOptions { DedupeMinTokens = 8, ContextTrimMaxTokens = 10, RetrievalMinBlockTokens = 20 }
+            : new OptimizerOptions();
+        var anyYes = false;
+        foreach (var optimizer in OptimizationPipeline.CreateDefault(options))
+        {
+            if (optimizer.Kind == OptimizerKinds.PromptCacheHint)
+            {
+                continue; // records prefixes on every request: keeps the default (always runs)
+            }
+
+            var request = TestBodies.Request("openai", json);
+            var input = Input(request, PromptDocument.Create("openai", request.Operation, request.Body)!, options);
+            var may = optimizer.MayPropose(input);
+            Assert.True(JsonNode.DeepEquals(TestBodies.Parse(json), request.Body)); // read-only
+            anyYes |= may;
+            if (!may)
+            {
+                var copy = (JsonObject)request.Body.DeepClone();
+                Assert.Null(optimizer.Propose(Input(request, PromptDocument.Create("openai", request.Operation, copy)!, options)));
+            }
+        }
+
+        Assert.Equal(anyMayPropose, anyYes);
+    }
+
+    private static OptimizerInput Input(OptimizationRequest request, PromptDocument document, OptimizerOptions options) => new()
+    {
+        Request = request,
+        Document = document,
+        Model = request.Model,
+        Tokens = TestBodies.Tokens("openai", document.Root),
+        Meter = new TokenMeter("openai", request.Operation, TestBodies.Stamper),
+        Options = options,
+    };
 
     [Fact]
     public void Run_OptimizerThrows_SkippedRecordedAndBodyUntouched()
