@@ -228,6 +228,14 @@ internal sealed class PromptDocument
         }
     }
 
+    private List<TextSlot>? _readOnlySlots;
+
+    /// <summary>
+    /// <see cref="Slots"/> built once and kept, for read-only looks (<c>IOptimizer.MayPropose</c>) at a document nobody
+    /// edits. An optimizer editing its own copy calls <see cref="Slots"/>: removing messages changes the list.
+    /// </summary>
+    public IReadOnlyList<TextSlot> ReadOnlySlots => _readOnlySlots ??= Slots();
+
     /// <summary>Every text string of the body, system first, in conversation order. Tool arguments and schemas are not text slots.</summary>
     public List<TextSlot> Slots()
     {

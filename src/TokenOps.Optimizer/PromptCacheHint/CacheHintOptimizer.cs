@@ -47,6 +47,36 @@ internal sealed partial class CacheHintOptimizer(OptimizerOptions options) : IOp
     [GeneratedRegex(@"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?|\b\d{1,2}:\d{2}(?::\d{2})?\b|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b(?:current|today'?s)\s+(?:date|time)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex VolatileRegex();
 
+    /// <summary>
+    /// Anthropic: always (every request records its prefixes for the session). Otherwise only a first system text with
+    /// a volatile line (date, time, UUID) to move out of the cacheable prefix; lines are matched in place, no copies.
+    /// </summary>
+    public bool MayPropose(OptimizerInput input)
+    {
+        if (input.Document.Dialect == BodyDialect.Anthropic)
+        {
+            return true;
+        }
+
+        if (FirstSystemSlot(input.Document) is not { } slot)
+        {
+            return false;
+        }
+
+        // The same lines Propose looks at: split on '\n' only.
+        var text = slot.Text.AsSpan();
+        foreach (var range in text.Split('\n'))
+        {
+            var line = text[range];
+            if (line.Length <= 200 && VolatileRegex().IsMatch(line))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public OptimizerProposal? Propose(OptimizerInput input) =>
         input.Document.Dialect == BodyDialect.Anthropic ? ProposeAnthropic(input) : ProposeReorder(input);
 
@@ -334,7 +364,7 @@ internal sealed partial class CacheHintOptimizer(OptimizerOptions options) : IOp
 
     private static TextSlot? FirstSystemSlot(PromptDocument document)
     {
-        foreach (var slot in document.Slots())
+        foreach (var slot in document.ReadOnlySlots)
         {
             if (slot.Kind == SlotKind.System)
             {

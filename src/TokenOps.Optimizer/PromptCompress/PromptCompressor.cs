@@ -36,7 +36,7 @@ internal sealed class PromptCompressor(OptimizerOptions options) : IOptimizer
     public bool MayPropose(OptimizerInput input)
     {
         var stats = new CompressStats();
-        foreach (var slot in input.Document.Slots())
+        foreach (var slot in input.Document.ReadOnlySlots)
         {
             if (slot.Kind != SlotKind.ToolResult)
             {

@@ -59,7 +59,7 @@ internal sealed partial class RetrievalPruner(OptimizerOptions options) : IOptim
     /// <summary>Only a text long enough to be a retrieval block (the same length test Propose starts with).</summary>
     public bool MayPropose(OptimizerInput input)
     {
-        foreach (var slot in input.Document.Slots())
+        foreach (var slot in input.Document.ReadOnlySlots)
         {
             if (slot.Text.Length >= options.RetrievalMinBlockTokens * 2)
             {

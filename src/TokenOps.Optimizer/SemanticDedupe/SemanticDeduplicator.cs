@@ -27,16 +27,15 @@ internal sealed class SemanticDeduplicator(OptimizerOptions options) : IOptimize
 
     public string Kind => OptimizerKinds.SemanticDedupe;
 
-    /// <summary>
-    /// A duplicate needs two texts of at least <c>optimizer.dedupe.min_tokens</c>; a token is at least one character,
-    /// so two texts that long in characters are a necessary condition.
-    /// </summary>
+    /// <summary>A duplicate needs two texts of at least <c>optimizer.dedupe.min_tokens</c> (the test Propose applies to each).</summary>
     public bool MayPropose(OptimizerInput input)
     {
         var candidates = 0;
-        foreach (var slot in input.Document.Slots())
+        foreach (var slot in input.Document.ReadOnlySlots)
         {
-            if (slot.Text.Length >= options.DedupeMinTokens && ++candidates == 2)
+            var text = slot.Text;
+            if (text.Length >= options.DedupeMinTokens && input.Meter.CountText(text, input.Model) >= options.DedupeMinTokens
+                && ++candidates == 2)
             {
                 return true;
             }
