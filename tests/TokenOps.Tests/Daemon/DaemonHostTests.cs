@@ -77,7 +77,20 @@ public sealed class DaemonHostTests : IDisposable
             ConfigureLogging = static _ => { },
             ConfigureServices = static services => services.AddSingleton<IDaemonCounterSource>(new FixedCounters("test.widgets", 42)),
         };
-        await using var host = await StartAsync(Config() with { Storage = new StorageConfig { Enabled = true, Path = "/tmp/s.db" } }, options);
+        var directory = Directory.CreateTempSubdirectory("tokenops-readyz-");
+        try
+        {
+            await AssertReadyzAsync(Path.Combine(directory.FullName, "s.db"), options);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private async Task AssertReadyzAsync(string storePath, DaemonHostOptions options)
+    {
+        await using var host = await StartAsync(Config() with { Storage = new StorageConfig { Enabled = true, Path = storePath } }, options);
         using var client = Client(host);
 
         using var response = await client.GetAsync("/readyz");
@@ -87,7 +100,7 @@ public sealed class DaemonHostTests : IDisposable
         Assert.Equal("ready", ready.Status);
         Assert.Equal($"127.0.0.1:{host.Port}", ready.Listen);
         Assert.True(ready.Storage.Enabled);
-        Assert.Equal("/tmp/s.db", ready.Storage.Path);
+        Assert.Equal(storePath, ready.Storage.Path);
         Assert.Equal(42, ready.Counters["test.widgets"]);
         Assert.Equal(0, ready.Counters["proxy.requests"]);
         Assert.True(ready.UptimeMs >= 0);
