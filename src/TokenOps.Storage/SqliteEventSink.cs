@@ -130,8 +130,9 @@ internal sealed class SqliteEventSink : IEventSink, IDisposable
         }
         finally
         {
+            // Releases the statement's read of the table; bindings need no clearing: every row binds every column
+            // (Row.AssertComplete).
             raw.sqlite3_reset(statement);
-            raw.sqlite3_clear_bindings(statement);
         }
     }
 
