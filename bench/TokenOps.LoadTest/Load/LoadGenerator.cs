@@ -49,6 +49,7 @@ internal static class LoadGenerator
             result.GcPauseMicrosPerRequest = (after.PauseMicros - before.PauseMicros) / (double)completed;
             result.GcsPerThousandRequests = (after.Collections - before.Collections) * 1000.0 / completed;
             result.AllocatedBytesPerRequest = (after.AllocatedBytes - before.AllocatedBytes) / (double)completed;
+            result.PromotedBytesLastGc = after.LastEphemeralPromotedBytes;
         }
 
         result.UpstreamCpuMicrosPerRequest = (ProcessStats.CpuMicros(upstreamPid) - upstreamCpuBefore) / completed;

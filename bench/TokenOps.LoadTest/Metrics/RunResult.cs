@@ -52,6 +52,9 @@ internal sealed class RunResult
     /// <summary>TokenOps only: managed bytes allocated per completed request (what drives the GC).</summary>
     public double? AllocatedBytesPerRequest { get; set; }
 
+    /// <summary>TokenOps only: bytes the last gen0/gen1 GC of the run promoted (its pause is mostly copying them).</summary>
+    public long? PromotedBytesLastGc { get; set; }
+
     public double GeneratorCpuMicrosPerRequest { get; set; }
 
     public long ProxyRssKb { get; set; }

@@ -134,6 +134,9 @@ internal sealed class RunRecord
 
     public double? AllocatedKbPerRequest { get; init; }
 
+    /// <summary>TokenOps only: KB the last gen0/gen1 GC of the run promoted (a gen0 pause is mostly copying survivors).</summary>
+    public double? PromotedKbLastGc { get; init; }
+
     public double UpstreamCpuUsPerRequest { get; init; }
 
     public double GeneratorCpuUsPerRequest { get; init; }
@@ -189,6 +192,9 @@ internal sealed class SummaryRow
     public double? GcsPerThousandRequests { get; init; }
 
     public double? AllocatedKbPerRequest { get; init; }
+
+    /// <summary>TokenOps only: KB the last gen0/gen1 GC of the run promoted (a gen0 pause is mostly copying survivors).</summary>
+    public double? PromotedKbLastGc { get; init; }
 
     public double UpstreamCpuUsPerRequest { get; init; }
 

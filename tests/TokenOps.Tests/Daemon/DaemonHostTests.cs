@@ -113,6 +113,8 @@ public sealed class DaemonHostTests : IDisposable
         Assert.True(ready.Counters["runtime.gc.gen1"] >= ready.Counters["runtime.gc.gen2"]);
         Assert.True(ready.Counters["runtime.gc.pause_us"] >= 0);
         Assert.True(ready.Counters["runtime.threadpool.threads"] >= 0);
+        Assert.True(ready.Counters["runtime.gc.last_ephemeral.promoted_bytes"] >= 0);
+        Assert.True(ready.Counters["runtime.gc.last_ephemeral.pause_us"] >= 0);
     }
 
     [Fact]
