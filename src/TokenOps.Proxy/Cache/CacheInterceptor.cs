@@ -230,7 +230,7 @@ internal sealed class CacheInterceptor : IPreForwardInterceptor
         var start = 0;
         foreach (var end in cached.SegmentEnds)
         {
-            var segment = cached.Body.AsMemory(start, end - start);
+            var segment = cached.Body.Slice(start, end - start);
             exchange?.OnResponseBody(segment.Span, Stopwatch.GetTimestamp());
             await response.Body.WriteAsync(segment, http.RequestAborted).ConfigureAwait(false);
             await response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);

@@ -115,7 +115,7 @@ internal sealed class CachePersistenceWriter : IDisposable
             key.ToHex(),
             response.StatusCode,
             headers,
-            response.Body,
+            response.Body.ToArray(),
             response.SegmentEnds,
             response.CreatedAt.ToUnixTimeMilliseconds(),
             response.ExpiresAt.ToUnixTimeMilliseconds());

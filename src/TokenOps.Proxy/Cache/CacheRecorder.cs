@@ -63,13 +63,13 @@ public sealed class CacheRecorder : IDisposable
             return null;
         }
 
-        var body = _buffer.AsSpan(0, _length).ToArray();
         if (_segmentEnds.Count == 0 || _segmentEnds[^1] != _length)
         {
             _segmentEnds.Add(_length);
         }
 
-        return new CachedResponse(statusCode, headers, body, _segmentEnds.ToArray(), now, now + ttl);
+        // Copied once, straight from the recording buffer into the entry's array.
+        return new CachedResponse(statusCode, headers, _buffer.AsSpan(0, _length), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_segmentEnds), now, now + ttl);
     }
 
     public void Dispose() => ReturnBuffer();

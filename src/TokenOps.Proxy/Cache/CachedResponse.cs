@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
 namespace TokenOps.Proxy.Cache;
 
 /// <summary>
@@ -5,62 +8,150 @@ namespace TokenOps.Proxy.Cache;
 /// offsets at which the original was flushed event by event (SSE), so a replay flushes at the same
 /// event boundaries as the original stream.
 /// </summary>
+/// <remarks>
+/// Everything an entry holds (status aside) lives in ONE byte array on the pinned object heap: the headers as UTF-16,
+/// the segment ends and the body. A cached response is the one kind of per-request state that lives for minutes, and
+/// the GC pays for such state at every young collection it survives (it copies and traces it twice before it reaches
+/// gen2). One pinned array per entry is never copied or traced by a gen0/gen1 collection; the ~25 objects an entry used
+/// to be (body, header strings, arrays, node) were most of what each gen0 pause of the full daemon copied.
+/// This wrapper is a view created per store and per hit; the cache keeps only the array.
+/// </remarks>
 public sealed class CachedResponse
 {
     /// <summary>
-    /// Fixed per-entry overhead counted against <see cref="CacheOptions.MaxBytes"/>, on the 64-bit runtime: this object
-    /// (88 B), the LRU node holding the key (80 B), the map entry with its bucket at the dictionary's worst load (~104 B),
-    /// and the empty headers and segments arrays (48 B).
+    /// Fixed per-entry overhead counted against <see cref="CacheOptions.MaxBytes"/>, on the 64-bit runtime, at the worst
+    /// moment (just after the cache's arrays doubled): the slot (80 B) twice, and the map entry with its bucket (52 B)
+    /// twice. The blob is counted on its own (<see cref="HeapBytes"/>).
     /// </summary>
-    internal const int EntryOverheadBytes = 320;
+    internal const int EntryOverheadBytes = 264;
 
-    public CachedResponse(int statusCode, KeyValuePair<string, string>[] headers, byte[] body, int[] segmentEnds, DateTimeOffset createdAt, DateTimeOffset expiresAt)
+    // Blob layout: [bodyOffset:int][segmentCount:int][headerCount:int] then per header [nameChars:int][valueChars:int]
+    // [name UTF-16][value UTF-16], then segmentCount ints, then the body.
+    private const int FixedHeaderBytes = 12;
+
+    private KeyValuePair<string, string>[]? _headers;
+    private int[]? _segmentEnds;
+
+    public CachedResponse(int statusCode, KeyValuePair<string, string>[] headers, ReadOnlySpan<byte> body, ReadOnlySpan<int> segmentEnds, DateTimeOffset createdAt, DateTimeOffset expiresAt)
     {
+        ArgumentNullException.ThrowIfNull(headers);
         StatusCode = statusCode;
-        Headers = headers;
-        Body = body;
-        SegmentEnds = segmentEnds;
         CreatedAt = createdAt;
         ExpiresAt = expiresAt;
-        SizeBytes = HeapBytes(headers, body.Length, segmentEnds.Length);
+        Blob = Encode(headers, body, segmentEnds);
+        _headers = headers;
+    }
+
+    private CachedResponse(byte[] blob, int statusCode, DateTimeOffset createdAt, DateTimeOffset expiresAt)
+    {
+        Blob = blob;
+        StatusCode = statusCode;
+        CreatedAt = createdAt;
+        ExpiresAt = expiresAt;
     }
 
     public int StatusCode { get; }
 
     /// <summary>Response headers to replay (hop-by-hop and length headers already removed).</summary>
-    public KeyValuePair<string, string>[] Headers { get; }
+    public KeyValuePair<string, string>[] Headers => _headers ??= DecodeHeaders(Blob);
 
-    public byte[] Body { get; }
+    /// <summary>The body: a view of the entry's array, valid for as long as anyone holds it (eviction only drops the cache's reference).</summary>
+    public ReadOnlyMemory<byte> Body => Blob.AsMemory(BodyOffset(Blob));
 
     /// <summary>Exclusive end offsets of each flush segment in <see cref="Body"/>; the last equals Body.Length.</summary>
-    public int[] SegmentEnds { get; }
+    public int[] SegmentEnds => _segmentEnds ??= DecodeSegmentEnds(Blob);
 
     public DateTimeOffset CreatedAt { get; }
 
     public DateTimeOffset ExpiresAt { get; }
 
     /// <summary>What the entry really occupies on the GC heap (see <see cref="HeapBytes"/>): the cache's byte bound is a bound on memory.</summary>
-    public long SizeBytes { get; }
+    public long SizeBytes => HeapBytes(Blob.Length);
 
-    /// <summary>
-    /// Managed heap bytes of an entry: <see cref="EntryOverheadBytes"/> plus the body array, the segment-ends array, the
-    /// header array and each header's name and value strings, each rounded up to the 8-byte allocation unit. Names are
-    /// counted per entry even when the runtime shares them: the bound errs on the side of memory.
-    /// </summary>
-    internal static long HeapBytes(KeyValuePair<string, string>[] headers, int bodyLength, int segmentCount)
+    /// <summary>The entry's one array (pinned object heap): what the cache keeps.</summary>
+    internal byte[] Blob { get; }
+
+    internal static CachedResponse FromBlob(byte[] blob, int statusCode, DateTimeOffset createdAt, DateTimeOffset expiresAt) =>
+        new(blob, statusCode, createdAt, expiresAt);
+
+    /// <summary>Managed heap bytes of an entry: <see cref="EntryOverheadBytes"/> plus its array (24 B header, 8-byte aligned).</summary>
+    internal static long HeapBytes(int blobLength) => EntryOverheadBytes + ((24L + blobLength + 7) & ~7L);
+
+    private static byte[] Encode(KeyValuePair<string, string>[] headers, ReadOnlySpan<byte> body, ReadOnlySpan<int> segmentEnds)
     {
-        // byte[]/int[]: 8 header + 8 method table + 8 length (padded); KeyValuePair<string,string>[]: 16 B per element.
-        long size = EntryOverheadBytes + Align(24 + (long)bodyLength) + Align(24 + (4L * segmentCount)) + Align(24 + (16L * headers.Length));
+        long length = FixedHeaderBytes + (4L * segmentEnds.Length) + body.Length;
         foreach (var header in headers)
         {
-            size += StringBytes(header.Key) + StringBytes(header.Value);
+            length += 8 + (2L * (header.Key.Length + header.Value.Length));
         }
 
-        return size;
+        if (length > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(body), "A cached response must fit one array.");
+        }
+
+        // Pinned object heap: allocated straight into a generation the young collections never copy or trace.
+        var blob = GC.AllocateUninitializedArray<byte>((int)length, pinned: true);
+        var span = blob.AsSpan();
+        var bodyOffset = (int)length - body.Length;
+        BinaryPrimitives.WriteInt32LittleEndian(span, bodyOffset);
+        BinaryPrimitives.WriteInt32LittleEndian(span[4..], segmentEnds.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(span[8..], headers.Length);
+        var offset = FixedHeaderBytes;
+        foreach (var header in headers)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(span[offset..], header.Key.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(span[(offset + 4)..], header.Value.Length);
+            offset += 8;
+            MemoryMarshal.AsBytes(header.Key.AsSpan()).CopyTo(span[offset..]);
+            offset += 2 * header.Key.Length;
+            MemoryMarshal.AsBytes(header.Value.AsSpan()).CopyTo(span[offset..]);
+            offset += 2 * header.Value.Length;
+        }
+
+        foreach (var end in segmentEnds)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(span[offset..], end);
+            offset += 4;
+        }
+
+        body.CopyTo(span[offset..]);
+        return blob;
     }
 
-    // string: 8 header + 8 method table + 4 length + 2 per char + 2 for the terminator.
-    private static long StringBytes(string s) => Align(22 + (2L * s.Length));
+    private static int BodyOffset(byte[] blob) => BinaryPrimitives.ReadInt32LittleEndian(blob);
 
-    private static long Align(long bytes) => (bytes + 7) & ~7L;
+    private static KeyValuePair<string, string>[] DecodeHeaders(byte[] blob)
+    {
+        var span = blob.AsSpan();
+        var headers = new KeyValuePair<string, string>[BinaryPrimitives.ReadInt32LittleEndian(span[8..])];
+        var offset = FixedHeaderBytes;
+        for (var i = 0; i < headers.Length; i++)
+        {
+            var nameChars = BinaryPrimitives.ReadInt32LittleEndian(span[offset..]);
+            var valueChars = BinaryPrimitives.ReadInt32LittleEndian(span[(offset + 4)..]);
+            offset += 8;
+            var name = new string(MemoryMarshal.Cast<byte, char>(span.Slice(offset, 2 * nameChars)));
+            offset += 2 * nameChars;
+            var value = new string(MemoryMarshal.Cast<byte, char>(span.Slice(offset, 2 * valueChars)));
+            offset += 2 * valueChars;
+            headers[i] = new(name, value);
+        }
+
+        return headers;
+    }
+
+    private static int[] DecodeSegmentEnds(byte[] blob)
+    {
+        var span = blob.AsSpan();
+        var count = BinaryPrimitives.ReadInt32LittleEndian(span[4..]);
+        var ends = new int[count];
+        var offset = BodyOffset(blob) - (4 * count);
+        for (var i = 0; i < count; i++)
+        {
+            ends[i] = BinaryPrimitives.ReadInt32LittleEndian(span[(offset + (4 * i))..]);
+        }
+
+        return ends;
+    }
 }

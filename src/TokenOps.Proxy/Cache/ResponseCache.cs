@@ -7,20 +7,29 @@ namespace TokenOps.Proxy.Cache;
 /// background, single-flight for identical requests in flight, and optional persistence.
 /// </summary>
 /// <remarks>
-/// One lock guards the map and the LRU list: every operation under it is O(1) and allocation-free for
+/// <para>One lock guards the map and the LRU list: every operation under it is O(1) and allocation-free for
 /// lookups, so contention stays negligible at proxy rates; the expensive parts (hashing the body,
-/// copying bytes to the client, persistence I/O) all happen outside it.
+/// copying bytes to the client, persistence I/O) all happen outside it.</para>
+/// <para>The GC sees one object per entry, its pinned array (see <see cref="CachedResponse"/>): the map holds slot
+/// indices and the LRU list is threaded through an array of slot structs, so an entry adds nothing for a young
+/// collection to copy or trace, and storing one dirties no card of an old object.</para>
 /// </remarks>
 public sealed partial class ResponseCache : IDisposable
 {
+    private const int None = -1;
+
     private readonly Lock _lock = new();
-    private readonly Dictionary<CacheKey, LinkedListNode<Slot>> _map = new();
-    // Head = most recently used, tail = next to evict.
-    private readonly LinkedList<Slot> _lru = new();
+    private readonly Dictionary<CacheKey, int> _map = new();
     private readonly TimeProvider _time;
     private readonly CacheOptions _options;
     private readonly CachePersistenceWriter? _persistence;
     private readonly ITimer? _sweepTimer;
+    private Slot[] _slots = new Slot[16];
+    private int _slotCount; // slots ever handed out; those below it are live or on the free list
+    private int _free = None; // free list threaded through Slot.Next
+    // Head = most recently used, tail = next to evict.
+    private int _head = None;
+    private int _tail = None;
     private long _bytes;
 
     private long _hits;
@@ -56,20 +65,21 @@ public sealed partial class ResponseCache : IDisposable
     /// <summary>Returns a live entry and marks it most recently used; an expired one is removed and missed.</summary>
     public bool TryGet(CacheKey key, out CachedResponse? response)
     {
-        var now = _time.GetUtcNow();
+        var now = _time.GetUtcNow().UtcTicks;
         lock (_lock)
         {
-            if (_map.TryGetValue(key, out var node))
+            if (_map.TryGetValue(key, out var index))
             {
-                if (node.Value.Response.ExpiresAt > now)
+                ref var slot = ref _slots[index];
+                if (slot.ExpiresAtTicks > now)
                 {
-                    _lru.Remove(node);
-                    _lru.AddFirst(node);
-                    response = node.Value.Response;
+                    Unlink(index);
+                    LinkFirst(index);
+                    response = CachedResponse.FromBlob(slot.Blob!, slot.StatusCode, new DateTimeOffset(slot.CreatedAtTicks, TimeSpan.Zero), new DateTimeOffset(slot.ExpiresAtTicks, TimeSpan.Zero));
                     return true;
                 }
 
-                RemoveNode(node);
+                Remove(index);
                 _expirations++;
                 _persistence?.Delete(key);
             }
@@ -82,7 +92,9 @@ public sealed partial class ResponseCache : IDisposable
     /// <summary>Stores (or replaces) an entry and evicts least recently used entries beyond the byte bound.</summary>
     public bool Store(CacheKey key, CachedResponse response)
     {
-        if (response.SizeBytes > _options.MaxBytes || response.SizeBytes > _options.MaxEntryBytes + CachedResponse.EntryOverheadBytes + 64 * 1024)
+        ArgumentNullException.ThrowIfNull(response);
+        var size = response.SizeBytes;
+        if (size > _options.MaxBytes || size > _options.MaxEntryBytes + CachedResponse.EntryOverheadBytes + 64 * 1024)
         {
             Interlocked.Increment(ref _notStored);
             return false;
@@ -90,20 +102,14 @@ public sealed partial class ResponseCache : IDisposable
 
         lock (_lock)
         {
-            if (_map.TryGetValue(key, out var existing))
-            {
-                RemoveNode(existing);
-            }
-
-            var node = _lru.AddFirst(new Slot(key, response));
-            _map[key] = node;
-            _bytes += response.SizeBytes;
+            StoreLocked(key, response, size);
             _stores++;
-            while (_bytes > _options.MaxBytes && _lru.Last is { } last && last != node)
+            while (_bytes > _options.MaxBytes && _tail != None && _tail != _head)
             {
-                RemoveNode(last);
+                var evicted = _slots[_tail].Key;
+                Remove(_tail);
                 _evictions++;
-                _persistence?.Delete(last.Value.Key);
+                _persistence?.Delete(evicted);
             }
         }
 
@@ -119,7 +125,9 @@ public sealed partial class ResponseCache : IDisposable
         {
             count = _map.Count;
             _map.Clear();
-            _lru.Clear();
+            _slots = new Slot[16];
+            _slotCount = 0;
+            _free = _head = _tail = None;
             _bytes = 0;
         }
 
@@ -130,23 +138,24 @@ public sealed partial class ResponseCache : IDisposable
     /// <summary>Drops expired entries (runs on a timer; also callable from tests with a fake clock).</summary>
     public int Sweep()
     {
-        var now = _time.GetUtcNow();
+        var now = _time.GetUtcNow().UtcTicks;
         var removed = 0;
         lock (_lock)
         {
-            var node = _lru.Last;
-            while (node is not null)
+            var index = _tail;
+            while (index != None)
             {
-                var previous = node.Previous;
-                if (node.Value.Response.ExpiresAt <= now)
+                var previous = _slots[index].Prev;
+                if (_slots[index].ExpiresAtTicks <= now)
                 {
-                    RemoveNode(node);
+                    var key = _slots[index].Key;
+                    Remove(index);
                     _expirations++;
                     removed++;
-                    _persistence?.Delete(node.Value.Key);
+                    _persistence?.Delete(key);
                 }
 
-                node = previous;
+                index = previous;
             }
         }
 
@@ -210,11 +219,93 @@ public sealed partial class ResponseCache : IDisposable
         _persistence?.Dispose();
     }
 
-    private void RemoveNode(LinkedListNode<Slot> node)
+    // ------------------------------------------------------------ slots (all under _lock)
+
+    private void StoreLocked(CacheKey key, CachedResponse response, long size)
     {
-        _lru.Remove(node);
-        _map.Remove(node.Value.Key);
-        _bytes -= node.Value.Response.SizeBytes;
+        if (_map.TryGetValue(key, out var existing))
+        {
+            Remove(existing);
+        }
+
+        var index = _free;
+        if (index != None)
+        {
+            _free = _slots[index].Next;
+        }
+        else
+        {
+            if (_slotCount == _slots.Length)
+            {
+                Array.Resize(ref _slots, _slots.Length * 2);
+            }
+
+            index = _slotCount++;
+        }
+
+        _slots[index] = new Slot
+        {
+            Key = key,
+            Blob = response.Blob,
+            CreatedAtTicks = response.CreatedAt.UtcTicks,
+            ExpiresAtTicks = response.ExpiresAt.UtcTicks,
+            SizeBytes = size,
+            StatusCode = response.StatusCode,
+        };
+        LinkFirst(index);
+        _map[key] = index;
+        _bytes += size;
+    }
+
+    private void Remove(int index)
+    {
+        ref var slot = ref _slots[index];
+        Unlink(index);
+        _map.Remove(slot.Key);
+        _bytes -= slot.SizeBytes;
+        slot = new Slot { Next = _free }; // drops the blob reference
+        _free = index;
+    }
+
+    private void LinkFirst(int index)
+    {
+        ref var slot = ref _slots[index];
+        slot.Prev = None;
+        slot.Next = _head;
+        if (_head != None)
+        {
+            _slots[_head].Prev = index;
+        }
+
+        _head = index;
+        if (_tail == None)
+        {
+            _tail = index;
+        }
+    }
+
+    private void Unlink(int index)
+    {
+        ref var slot = ref _slots[index];
+        if (slot.Prev != None)
+        {
+            _slots[slot.Prev].Next = slot.Next;
+        }
+        else
+        {
+            _head = slot.Next;
+        }
+
+        if (slot.Next != None)
+        {
+            _slots[slot.Next].Prev = slot.Prev;
+        }
+        else
+        {
+            _tail = slot.Prev;
+        }
+
+        slot.Prev = slot.Next = None;
     }
 
     private void LoadPersisted(ICachePersistence persistence)
@@ -248,23 +339,27 @@ public sealed partial class ResponseCache : IDisposable
                 DateTimeOffset.FromUnixTimeMilliseconds(entry.ExpiresAtUnixMs));
             lock (_lock)
             {
-                var key = CacheKey.FromHex(entry.KeyHex);
-                if (_map.TryGetValue(key, out var existing))
+                StoreLocked(CacheKey.FromHex(entry.KeyHex), response, response.SizeBytes);
+                while (_bytes > _options.MaxBytes && _tail != None)
                 {
-                    RemoveNode(existing);
-                }
-
-                _map[key] = _lru.AddFirst(new Slot(key, response));
-                _bytes += response.SizeBytes;
-                while (_bytes > _options.MaxBytes && _lru.Last is { } last)
-                {
-                    RemoveNode(last);
+                    Remove(_tail);
                 }
             }
         }
     }
 
-    private readonly record struct Slot(CacheKey Key, CachedResponse Response);
+    /// <summary>One entry: its key, its array, and its links in the LRU list (80 bytes, no object but the array).</summary>
+    private struct Slot
+    {
+        public CacheKey Key;
+        public byte[]? Blob;
+        public long CreatedAtTicks;
+        public long ExpiresAtTicks;
+        public long SizeBytes;
+        public int StatusCode;
+        public int Prev;
+        public int Next;
+    }
 }
 
 /// <summary>Snapshot of the cache for <c>tokenops cache stats</c>, <c>/api/cache/stats</c> and MCP.</summary>
