@@ -270,6 +270,6 @@ internal sealed class ForwardingExchange : IThreadPoolWorkItem
         var written = Encoding.UTF8.GetBytes(credential, utf8);
         SHA256.HashData(utf8[..written], hash);
         utf8[..written].Clear();
-        return Convert.ToHexStringLower(hash[..8]);
+        return Observation.InternPool.Hex(hash[..8]);
     }
 }

@@ -46,6 +46,20 @@ internal static class JsonRead
         }
     }
 
+    /// <summary>
+    /// Like <see cref="String"/>, for values that repeat across requests (model names, finish reasons, statuses): a short
+    /// unescaped string comes from <see cref="InternPool"/>, so it is one shared instance instead of a copy per request.
+    /// </summary>
+    public static string? InternedString(ref Utf8JsonReader reader, string? current = null)
+    {
+        if (reader.TokenType == JsonTokenType.String && !reader.HasValueSequence && !reader.ValueIsEscaped && reader.ValueSpan.Length <= InternPool.MaxBytes)
+        {
+            return current is not null && reader.ValueTextEquals(current) ? current : InternPool.Utf8(reader.ValueSpan);
+        }
+
+        return String(ref reader, current);
+    }
+
     public static void SkipContainer(ref Utf8JsonReader reader)
     {
         if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)

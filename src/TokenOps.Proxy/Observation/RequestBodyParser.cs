@@ -45,7 +45,7 @@ internal static class RequestBodyParser
 
             if (pathModel is null && root.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String)
             {
-                e.RequestModel = model.GetString();
+                e.RequestModel = ModelName(model);
             }
 
             if (root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True)
@@ -125,5 +125,14 @@ internal static class RequestBodyParser
         }
 
         return null;
+    }
+
+    /// <summary>The model name, shared across requests (<see cref="InternPool"/>) when it is short and unescaped.</summary>
+    private static string? ModelName(JsonElement model)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(model);
+        return raw.Length >= 2 && raw.Length - 2 <= InternPool.MaxBytes && raw[1..^1].IndexOf((byte)'\\') < 0
+            ? InternPool.Utf8(raw[1..^1])
+            : model.GetString();
     }
 }

@@ -136,12 +136,12 @@ internal sealed class AnthropicUsageTap : UsageTap
             else if (reader.ValueTextEquals("model"u8))
             {
                 reader.Read();
-                Model = JsonRead.String(ref reader, Model) ?? Model;
+                Model = JsonRead.InternedString(ref reader, Model) ?? Model;
             }
             else if (reader.ValueTextEquals("stop_reason"u8))
             {
                 reader.Read();
-                FinishReason = JsonRead.String(ref reader) ?? FinishReason;
+                FinishReason = JsonRead.InternedString(ref reader) ?? FinishReason;
             }
             else if (reader.ValueTextEquals("usage"u8))
             {

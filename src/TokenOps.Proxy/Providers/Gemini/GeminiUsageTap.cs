@@ -93,7 +93,7 @@ internal sealed class GeminiUsageTap : UsageTap
             else if (reader.ValueTextEquals("modelVersion"u8))
             {
                 reader.Read();
-                Model = JsonRead.String(ref reader, Model) ?? Model;
+                Model = JsonRead.InternedString(ref reader, Model) ?? Model;
             }
             else if (reader.ValueTextEquals("responseId"u8))
             {
@@ -138,7 +138,7 @@ internal sealed class GeminiUsageTap : UsageTap
                 if (index == 0 && reader.ValueTextEquals("finishReason"u8))
                 {
                     reader.Read();
-                    var reason = JsonRead.String(ref reader, FinishReason);
+                    var reason = JsonRead.InternedString(ref reader, FinishReason);
                     if (reason is not null)
                     {
                         FinishReason = reason;

@@ -123,7 +123,7 @@ internal sealed class OpenAIUsageTap(string operation, int maxStreamedTextBytes)
             else if (reader.ValueTextEquals("model"u8))
             {
                 reader.Read();
-                Model = JsonRead.String(ref reader, Model) ?? Model;
+                Model = JsonRead.InternedString(ref reader, Model) ?? Model;
             }
             else if (reader.ValueTextEquals("choices"u8))
             {
@@ -171,7 +171,7 @@ internal sealed class OpenAIUsageTap(string operation, int maxStreamedTextBytes)
                 {
                     reader.Read();
                     // The first choice's reason wins (n > 1 is rare; choice 0 is what SDKs surface).
-                    FinishReason ??= JsonRead.String(ref reader);
+                    FinishReason ??= JsonRead.InternedString(ref reader);
                 }
                 else
                 {
@@ -367,12 +367,12 @@ internal sealed class OpenAIUsageTap(string operation, int maxStreamedTextBytes)
             else if (reader.ValueTextEquals("model"u8))
             {
                 reader.Read();
-                Model = JsonRead.String(ref reader, Model) ?? Model;
+                Model = JsonRead.InternedString(ref reader, Model) ?? Model;
             }
             else if (reader.ValueTextEquals("status"u8))
             {
                 reader.Read();
-                status = JsonRead.String(ref reader);
+                status = JsonRead.InternedString(ref reader);
             }
             else if (reader.ValueTextEquals("incomplete_details"u8))
             {
@@ -385,7 +385,7 @@ internal sealed class OpenAIUsageTap(string operation, int maxStreamedTextBytes)
                         reader.Read();
                         if (isReason)
                         {
-                            incompleteReason = JsonRead.String(ref reader);
+                            incompleteReason = JsonRead.InternedString(ref reader);
                         }
                         else
                         {
