@@ -14,14 +14,14 @@ namespace TokenOps.Proxy.Cache;
 /// the GC pays for such state at every young collection it survives (it copies and traces it twice before it reaches
 /// gen2). One pinned array per entry is never copied or traced by a gen0/gen1 collection; the ~25 objects an entry used
 /// to be (body, header strings, arrays, node) were most of what each gen0 pause of the full daemon copied.
-/// This wrapper is a view created per store and per hit; the cache keeps only the array.
+/// This wrapper is made per store and per hit (80 B, dies young); the cache keeps only the array.
 /// </remarks>
 public sealed class CachedResponse
 {
     /// <summary>
     /// Fixed per-entry overhead counted against <see cref="CacheOptions.MaxBytes"/>, on the 64-bit runtime, at the worst
-    /// moment (just after the cache's arrays doubled): the slot (80 B) twice, and the map entry with its bucket (52 B)
-    /// twice. The blob is counted on its own (<see cref="HeapBytes"/>).
+    /// moment (just after the cache's arrays doubled): the slot (80 B) twice and the map entry with its bucket (52 B) twice.
+    /// The blob is counted on its own (<see cref="HeapBytes"/>).
     /// </summary>
     internal const int EntryOverheadBytes = 264;
 
@@ -29,8 +29,9 @@ public sealed class CachedResponse
     // [name UTF-16][value UTF-16], then segmentCount ints, then the body.
     private const int FixedHeaderBytes = 12;
 
-    private KeyValuePair<string, string>[]? _headers;
-    private int[]? _segmentEnds;
+    // Set only on an instance built from parts (the recorder's, handed to single-flight waiters); views decode.
+    private readonly KeyValuePair<string, string>[]? _headers;
+    private readonly int[]? _segmentEnds;
 
     public CachedResponse(int statusCode, KeyValuePair<string, string>[] headers, ReadOnlySpan<byte> body, ReadOnlySpan<int> segmentEnds, DateTimeOffset createdAt, DateTimeOffset expiresAt)
     {
@@ -40,6 +41,7 @@ public sealed class CachedResponse
         ExpiresAt = expiresAt;
         Blob = Encode(headers, body, segmentEnds);
         _headers = headers;
+        _segmentEnds = segmentEnds.ToArray();
     }
 
     private CachedResponse(byte[] blob, int statusCode, DateTimeOffset createdAt, DateTimeOffset expiresAt)
@@ -53,13 +55,14 @@ public sealed class CachedResponse
     public int StatusCode { get; }
 
     /// <summary>Response headers to replay (hop-by-hop and length headers already removed).</summary>
-    public KeyValuePair<string, string>[] Headers => _headers ??= DecodeHeaders(Blob);
+    /// <remarks>A view made by a cache hit decodes them from the entry's array on each read.</remarks>
+    public KeyValuePair<string, string>[] Headers => _headers ?? DecodeHeaders(Blob);
 
     /// <summary>The body: a view of the entry's array, valid for as long as anyone holds it (eviction only drops the cache's reference).</summary>
     public ReadOnlyMemory<byte> Body => Blob.AsMemory(BodyOffset(Blob));
 
     /// <summary>Exclusive end offsets of each flush segment in <see cref="Body"/>; the last equals Body.Length.</summary>
-    public int[] SegmentEnds => _segmentEnds ??= DecodeSegmentEnds(Blob);
+    public int[] SegmentEnds => _segmentEnds ?? DecodeSegmentEnds(Blob);
 
     public DateTimeOffset CreatedAt { get; }
 

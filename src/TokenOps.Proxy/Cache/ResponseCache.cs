@@ -75,6 +75,7 @@ public sealed partial class ResponseCache : IDisposable
                 {
                     Unlink(index);
                     LinkFirst(index);
+                    // A view over the entry's array (80 B, dies young): the cache itself keeps no object per entry.
                     response = CachedResponse.FromBlob(slot.Blob!, slot.StatusCode, new DateTimeOffset(slot.CreatedAtTicks, TimeSpan.Zero), new DateTimeOffset(slot.ExpiresAtTicks, TimeSpan.Zero));
                     return true;
                 }
