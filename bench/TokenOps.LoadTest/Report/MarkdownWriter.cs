@@ -28,7 +28,7 @@ internal static class MarkdownWriter
         {
             sb.Append("\n## Open loop (latency from the intended send time, µs)\n\n");
             sb.Append("| scenario | target | p50 | p90 | p99 | p99.9 | max | added p50 | added p99 | added p99.9 | p99 ÷ direct | proxy CPU µs/req | alloc KB/req | GC pause µs/req | GCs per 1k req | promoted KB (last GC) | errors | waited | send lag p99 |\n");
-            sb.Append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+            sb.Append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
             foreach (var r in open)
             {
                 sb.Append(Inv($"| {r.Scenario} | {r.Target} | {F(r.P50Us)} | {F(r.P90Us)} | {F(r.P99Us)} | {F(r.P999Us)} | {F(r.MaxUs)} | {F(r.AddedP50Us)} | {F(r.AddedP99Us)} | {F(r.AddedP999Us)} | {R(r.P99RatioVsDirect)} | {F(r.ProxyCpuUsPerRequest)} | {F2(r.AllocatedKbPerRequest)} | {F2(r.GcPauseUsPerRequest)} | {F2(r.GcsPerThousandRequests)} | {F2(r.PromotedKbLastGc)} | {r.Errors} | {r.Waited} | {F(r.SendLagP99Us)} |\n"));
