@@ -31,7 +31,6 @@ public sealed class CachedResponse
 
     // Set only on an instance built from parts (the recorder's, handed to single-flight waiters); views decode.
     private readonly KeyValuePair<string, string>[]? _headers;
-    private readonly int[]? _segmentEnds;
 
     public CachedResponse(int statusCode, KeyValuePair<string, string>[] headers, ReadOnlySpan<byte> body, ReadOnlySpan<int> segmentEnds, DateTimeOffset createdAt, DateTimeOffset expiresAt)
     {
@@ -41,7 +40,6 @@ public sealed class CachedResponse
         ExpiresAt = expiresAt;
         Blob = Encode(headers, body, segmentEnds);
         _headers = headers;
-        _segmentEnds = segmentEnds.ToArray();
     }
 
     private CachedResponse(byte[] blob, int statusCode, DateTimeOffset createdAt, DateTimeOffset expiresAt)
@@ -62,7 +60,8 @@ public sealed class CachedResponse
     public ReadOnlyMemory<byte> Body => Blob.AsMemory(BodyOffset(Blob));
 
     /// <summary>Exclusive end offsets of each flush segment in <see cref="Body"/>; the last equals Body.Length.</summary>
-    public int[] SegmentEnds => _segmentEnds ?? DecodeSegmentEnds(Blob);
+    /// <remarks>Decoded from the entry's array on each read (replay reads them once per hit).</remarks>
+    public int[] SegmentEnds => DecodeSegmentEnds(Blob);
 
     public DateTimeOffset CreatedAt { get; }
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 
 namespace TokenOps.Proxy.Observation;
@@ -35,16 +34,13 @@ internal static class InternPool
         return Chars(Utf8Strings, chars[..length]);
     }
 
-    /// <summary>Lowercase hex of <paramref name="bytes"/> (at most 32), shared like <see cref="Utf8"/>.</summary>
+    /// <summary>Lowercase hex of <paramref name="bytes"/>, shared like <see cref="Utf8"/> when it is at most <see cref="MaxBytes"/> characters.</summary>
     public static string Hex(ReadOnlySpan<byte> bytes)
     {
-        Span<char> chars = stackalloc char[2 * MaxBytes];
-        if (!Convert.TryToHexStringLower(bytes, chars, out var written) || written > MaxBytes)
-        {
-            return Convert.ToHexStringLower(bytes);
-        }
-
-        return Chars(HexStrings, chars[..written]);
+        Span<char> chars = stackalloc char[MaxBytes];
+        return Convert.TryToHexStringLower(bytes, chars, out var written)
+            ? Chars(HexStrings, chars[..written])
+            : Convert.ToHexStringLower(bytes);
     }
 
     private static string Chars(string?[] table, ReadOnlySpan<char> chars)
