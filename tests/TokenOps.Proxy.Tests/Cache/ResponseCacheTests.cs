@@ -152,10 +152,13 @@ public sealed class ResponseCacheTests
         using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero }, time);
         var key = Key("hot");
         var leaders = 0;
+        var joined = 0;
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var tasks = Enumerable.Range(0, 50).Select(_ => Task.Run(async () =>
         {
-            if (cache.TryBeginFlight(key, out var flight))
+            var leads = cache.TryBeginFlight(key, out var flight);
+            Interlocked.Increment(ref joined);
+            if (leads)
             {
                 Interlocked.Increment(ref leaders);
                 await release.Task;
@@ -168,9 +171,11 @@ public sealed class ResponseCacheTests
             return await flight.Result;
         })).ToArray();
 
-        while (cache.FlightsInProgress == 0)
+        // Release the leader only once all 50 have asked: on a starved thread pool a task that starts after the flight
+        // completed would rightly lead a new one, which is not what this test is about.
+        while (Volatile.Read(ref joined) < 50)
         {
-            await Task.Yield();
+            await Task.Delay(1);
         }
 
         release.SetResult();
