@@ -6,7 +6,8 @@ namespace TokenOps.Insights.Coaching;
 
 /// <summary>
 /// The pipeline's bus sink: assigns every prompt event to its workflow (the same <see cref="SessionInferrer"/> the reports use),
-/// keeps running totals, emits <c>started</c>/<c>progress</c> WorkflowEvents, and on <see cref="CloseIdle"/> emits
+/// keeps running totals (the first step of an inferred conversation waits packed in <see cref="PendingSteps"/> until a
+/// second one makes it a workflow), emits <c>started</c>/<c>progress</c> WorkflowEvents, and on <see cref="CloseIdle"/> emits
 /// <c>completed</c>/<c>failed</c> and hands the workflow's steps to the analysis queue. Runs on its own bus consumer loop,
 /// never on the request path.
 /// </summary>
@@ -14,20 +15,24 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<WorkflowKey, LinkedListNode<ActiveWorkflow>> _active = [];
+    // Inferred workflows by chain: their id string is built once, when the chain becomes a workflow.
+    private readonly Dictionary<long, LinkedListNode<ActiveWorkflow>> _inferred = [];
     // Most recently observed first: the eviction victim at the cap is the tail, O(1) instead of a scan of every
-    // active workflow per new one (a stream of unrelated requests creates a new one per event).
+    // active workflow per new one.
     private readonly LinkedList<ActiveWorkflow> _recency = new();
+    private readonly PendingSteps _pending = new(options.MaxActiveWorkflows);
     private readonly SessionInferrer _inferrer = new(options.Workflow.ChainMaxGap, options.MaxTrackedConversations);
 
     public string Name => "coaching";
 
+    /// <summary>Workflows being watched, counting conversations of one step so far (each could become one).</summary>
     public int ActiveCount
     {
         get
         {
             lock (_lock)
             {
-                return _active.Count;
+                return _active.Count + _inferred.Count + _pending.Count;
             }
         }
     }
@@ -53,14 +58,16 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
         ActiveWorkflow? evicted = null;
         lock (_lock)
         {
-            var key = _inferrer.Assign(row);
-            if (key.IsNone)
+            var step = _inferrer.AssignStep(row);
+            if (step.IsNone)
             {
                 return;
             }
 
+            // An inferred chain is only a workflow from its MinInferredSteps-th step on (a lone request is not one).
+            var startAt = step.IsInferred ? Math.Max(1, options.Workflow.MinInferredSteps) : 1;
             ActiveWorkflow workflow;
-            if (_active.TryGetValue(key, out var node))
+            if ((step.IsInferred ? _inferred.TryGetValue(step.ChainBits, out var node) : _active.TryGetValue(step.Explicit, out node)) && node is not null)
             {
                 workflow = node.Value;
                 _recency.Remove(node);
@@ -68,20 +75,40 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
             }
             else
             {
-                if (_active.Count >= options.MaxActiveWorkflows && _recency.Last is { } oldest)
+                StepRow? first = null;
+                if (step.IsInferred && startAt > 1 && !_pending.TryTake(step.ChainBits, out first))
+                {
+                    // The conversation's first step: held packed until a second one makes it a workflow.
+                    _pending.Add(step.ChainBits, row);
+                    return;
+                }
+
+                if (_active.Count + _inferred.Count >= options.MaxActiveWorkflows && _recency.Last is { } oldest)
                 {
                     evicted = oldest.Value;
                     _recency.RemoveLast();
-                    _active.Remove(evicted.Key);
+                    Forget(evicted);
                 }
 
-                workflow = new ActiveWorkflow(key);
-                _active[key] = _recency.AddFirst(workflow);
+                var key = step.IsInferred ? new WorkflowKey(SessionInferrer.ChainId(step.ChainBits), WorkflowKinds.Inferred) : step.Explicit;
+                workflow = new ActiveWorkflow(key, step.ChainBits);
+                var created = _recency.AddFirst(workflow);
+                if (step.IsInferred)
+                {
+                    _inferred[step.ChainBits] = created;
+                }
+                else
+                {
+                    _active[key] = created;
+                }
+
+                if (first is not null)
+                {
+                    workflow.Add(first, options.MaxStepsPerWorkflow);
+                }
             }
 
             workflow.Add(row, options.MaxStepsPerWorkflow);
-            // An inferred chain is only a workflow from its second step on (a lone request is not one).
-            var startAt = key.Kind == WorkflowKinds.Inferred ? Math.Max(1, options.Workflow.MinInferredSteps) : 1;
             if (workflow.StepCount == startAt)
             {
                 toPublish = workflow.ToEnvelope(WorkflowStates.Started);
@@ -103,6 +130,18 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
         }
     }
 
+    private void Forget(ActiveWorkflow workflow)
+    {
+        if (workflow.Key.Kind == WorkflowKinds.Inferred)
+        {
+            _inferred.Remove(workflow.ChainBits);
+        }
+        else
+        {
+            _active.Remove(workflow.Key);
+        }
+    }
+
     /// <summary>Closes every workflow without a step for <see cref="WorkflowOptions.IdleTimeout"/>; returns how many.</summary>
     public int CloseIdle(DateTimeOffset now)
     {
@@ -116,12 +155,13 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
                 {
                     (idle ??= []).Add(node.Value);
                     _recency.Remove(node);
-                    _active.Remove(node.Value.Key);
+                    Forget(node.Value);
                 }
 
                 node = next;
             }
 
+            _pending.RemoveIdle(now, options.Workflow.IdleTimeout); // lone steps: not workflows, nothing to publish
             _inferrer.Prune(now);
         }
 
@@ -152,9 +192,12 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
 }
 
 /// <summary>A workflow the daemon is watching: running totals plus its recent steps for the idle analysis.</summary>
-internal sealed class ActiveWorkflow(WorkflowKey key)
+internal sealed class ActiveWorkflow(WorkflowKey key, long chainBits = 0)
 {
     public WorkflowKey Key { get; } = key;
+
+    /// <summary>The inferred chain's <see cref="StepAssignment.ChainBits"/> (0 for an explicit workflow or session).</summary>
+    public long ChainBits { get; } = chainBits;
     public List<StepRow> Steps { get; } = [];
     public int StepCount { get; private set; }
     public long InputTokens { get; private set; }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -36,47 +38,110 @@ public static class WorkflowKinds
 /// </param>
 internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = int.MaxValue)
 {
-    private readonly Dictionary<(string Provider, string Credential, string Hash), Chain> _byHash = [];
-    private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
+    // All state is in arrays of plain values: the daemon's tracker keeps up to maxTrackedHashes conversations for up to
+    // the max gap (30 minutes), so anything allocated per conversation here would outlive many young GCs and be copied
+    // into the old generation (measured: ~40% of what the daemon's young GCs promoted under load, see bench/README.md).
+    // A conversation is a 16-byte key (the hex hash's own bytes), a chain a slot of longs; nothing per step survives.
+    private readonly Dictionary<ConversationKey, int> _byHash = [];
+    private readonly Dictionary<(string Provider, string Credential), int> _scopes = [];
+    private ChainSlot[] _chains = new ChainSlot[16];
+    private int _chainHighWater;
+    private int _freeChain = -1;
+    private long[]? _sortBuffer;
+    private (long Bits, string? Id)[]? _ids;
+    private long _lastPruneTicks; // 0 = DateTimeOffset.MinValue: the first step prunes (nothing to prune yet)
 
     /// <summary>The step's workflow, or <c>default</c> (<see cref="WorkflowKey.IsNone"/>) when it belongs to none (e.g. embeddings).</summary>
     public WorkflowKey Assign(StepRow row)
     {
-        if (!string.IsNullOrEmpty(row.WorkflowId))
+        var step = AssignStep(row);
+        if (step.Explicit is { IsNone: false } key)
         {
-            return new WorkflowKey(row.WorkflowId, WorkflowKinds.Workflow);
+            return key;
         }
 
-        if (!string.IsNullOrEmpty(row.SessionId))
-        {
-            return new WorkflowKey(row.SessionId, WorkflowKinds.Session);
-        }
-
-        if (row.MessagesHash is null)
+        if (step.Chain < 0)
         {
             return default;
         }
 
-        var credential = row.CredentialHash ?? "";
-        Chain? chain = null;
-        if (row.ParentMessagesHash is { } parent && _byHash.TryGetValue((row.Provider, credential, parent), out var p)
-            && row.Timestamp - p.Last <= maxGap)
+        // Reports group by key: one id string per chain, not per step (a slot reused by a later chain gets a new one).
+        _ids ??= new (long, string?)[_chains.Length];
+        if (_ids.Length < _chains.Length)
+        {
+            Array.Resize(ref _ids, _chains.Length);
+        }
+
+        ref var cached = ref _ids[step.Chain];
+        if (cached.Id is null || cached.Bits != step.ChainBits)
+        {
+            cached = (step.ChainBits, ChainId(step.ChainBits));
+        }
+
+        return new WorkflowKey(cached.Id, WorkflowKinds.Inferred);
+    }
+
+    /// <summary>
+    /// <see cref="Assign"/> without building the inferred chain's id string: the daemon's tracker asks this once per
+    /// request and names a chain (<see cref="ChainId(long)"/>) only when it turns out to be a workflow.
+    /// </summary>
+    public StepAssignment AssignStep(StepRow row)
+    {
+        if (!string.IsNullOrEmpty(row.WorkflowId))
+        {
+            return new StepAssignment(new WorkflowKey(row.WorkflowId, WorkflowKinds.Workflow), -1, 0);
+        }
+
+        if (!string.IsNullOrEmpty(row.SessionId))
+        {
+            return new StepAssignment(new WorkflowKey(row.SessionId, WorkflowKinds.Session), -1, 0);
+        }
+
+        if (row.MessagesHash is null)
+        {
+            return new StepAssignment(default, -1, 0);
+        }
+
+        var scope = Scope(row.Provider, row.CredentialHash ?? "");
+        var ticks = row.Timestamp.UtcTicks;
+        var chain = -1;
+        if (row.ParentMessagesHash is { } parent && _byHash.TryGetValue(ConversationKey.Of(scope, parent), out var p)
+            && ticks - _chains[p].LastTicks <= maxGap.Ticks)
         {
             chain = p;
         }
-        else if (_byHash.TryGetValue((row.Provider, credential, row.MessagesHash), out var same) && row.Timestamp - same.Last <= maxGap)
+
+        var self = ConversationKey.Of(scope, row.MessagesHash);
+        if (chain < 0 && _byHash.TryGetValue(self, out var same) && ticks - _chains[same].LastTicks <= maxGap.Ticks)
         {
             chain = same;
         }
 
-        chain ??= new Chain(ChainId(row.Id));
-        if (row.Timestamp > chain.Last)
+        if (chain < 0)
         {
-            chain.Last = row.Timestamp;
+            chain = NewChain(ChainBits(row.Id));
         }
 
-        _byHash[(row.Provider, credential, row.MessagesHash)] = chain;
-        if (row.Timestamp - _lastPrune > maxGap)
+        ref var slot = ref _chains[chain];
+        if (ticks > slot.LastTicks)
+        {
+            slot.LastTicks = ticks;
+        }
+
+        var bits = slot.IdBits;
+        ref var mapped = ref CollectionsMarshal.GetValueRefOrAddDefault(_byHash, self, out var existed);
+        if (!existed || mapped != chain)
+        {
+            var previous = existed ? mapped : -1;
+            mapped = chain;
+            _chains[chain].Refs++;
+            if (previous >= 0)
+            {
+                Release(previous);
+            }
+        }
+
+        if (ticks - _lastPruneTicks > maxGap.Ticks)
         {
             Prune(row.Timestamp);
         }
@@ -86,13 +151,13 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
             ForgetOlderHalf();
         }
 
-        return new WorkflowKey(chain.Id, WorkflowKinds.Inferred);
+        return new StepAssignment(default, chain, bits);
     }
 
     /// <summary>Forgets chains idle longer than the max gap (bounds memory in the daemon).</summary>
     public void Prune(DateTimeOffset now)
     {
-        _lastPrune = now;
+        _lastPruneTicks = now.UtcTicks;
         ForgetChainsLastActiveBefore(now.UtcTicks - maxGap.Ticks);
     }
 
@@ -101,15 +166,21 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
     /// <summary>Keeps the most recently active half (ties at the median go too): amortised O(log n) per step.</summary>
     private void ForgetOlderHalf()
     {
-        var lasts = new long[_byHash.Count];
+        var count = _byHash.Count;
+        if (_sortBuffer is null || _sortBuffer.Length < count)
+        {
+            _sortBuffer = new long[Math.Max(count, 2 * (_sortBuffer?.Length ?? 0))];
+        }
+
+        var lasts = _sortBuffer.AsSpan(0, count);
         var i = 0;
         foreach (var (_, chain) in _byHash)
         {
-            lasts[i++] = chain.Last.UtcTicks;
+            lasts[i++] = _chains[chain].LastTicks;
         }
 
-        Array.Sort(lasts);
-        ForgetChainsLastActiveBefore(lasts[lasts.Length / 2] + 1);
+        lasts.Sort();
+        ForgetChainsLastActiveBefore(lasts[count / 2] + 1);
     }
 
     /// <summary>Drops every conversation whose chain was last active before <paramref name="utcTicks"/>.</summary>
@@ -118,15 +189,81 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
         // Removing while enumerating is allowed for Dictionary (it does not invalidate the enumerator).
         foreach (var (key, chain) in _byHash)
         {
-            if (chain.Last.UtcTicks < utcTicks)
+            if (_chains[chain].LastTicks < utcTicks)
             {
                 _byHash.Remove(key);
+                Release(chain);
             }
         }
     }
 
-    internal static string ChainId(string firstEventId) =>
-        "auto-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(firstEventId)).AsSpan(0, 6));
+    private int NewChain(long idBits)
+    {
+        int index;
+        if (_freeChain >= 0)
+        {
+            index = _freeChain;
+            _freeChain = _chains[index].NextFree;
+        }
+        else
+        {
+            if (_chainHighWater == _chains.Length)
+            {
+                Array.Resize(ref _chains, _chains.Length * 2);
+            }
+
+            index = _chainHighWater++;
+        }
+
+        _chains[index] = new ChainSlot { IdBits = idBits, LastTicks = long.MinValue, NextFree = -1 };
+        return index;
+    }
+
+    private void Release(int chain)
+    {
+        ref var slot = ref _chains[chain];
+        if (--slot.Refs == 0)
+        {
+            slot.NextFree = _freeChain;
+            _freeChain = chain;
+        }
+    }
+
+    /// <summary>A small number per (provider, credential): both are a handful of shared strings, so this map stays tiny.</summary>
+    private int Scope(string provider, string credential)
+    {
+        ref var scope = ref CollectionsMarshal.GetValueRefOrAddDefault(_scopes, (provider, credential), out var existed);
+        if (!existed)
+        {
+            scope = _scopes.Count;
+        }
+
+        return scope;
+    }
+
+    /// <summary>The 48 bits of SHA-256(first event id) that name an inferred chain.</summary>
+    internal static long ChainBits(string firstEventId)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(firstEventId.Length);
+        Span<byte> utf8 = max <= 256 ? stackalloc byte[max] : new byte[max];
+        var length = Encoding.UTF8.GetBytes(firstEventId, utf8);
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8[..length], digest);
+        Span<byte> padded = stackalloc byte[8];
+        padded.Clear();
+        digest[..6].CopyTo(padded[2..]);
+        return BinaryPrimitives.ReadInt64BigEndian(padded);
+    }
+
+    /// <summary>The id of an inferred chain: <c>auto-</c> + 12 hex digits (see <see cref="ChainBits"/>).</summary>
+    internal static string ChainId(long chainBits)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, chainBits);
+        return "auto-" + Convert.ToHexStringLower(bytes[2..]);
+    }
+
+    internal static string ChainId(string firstEventId) => ChainId(ChainBits(firstEventId));
 
     /// <summary>Groups time-ordered rows into workflows, in order of first appearance.</summary>
     public static List<(WorkflowKey Key, List<StepRow> Steps)> Group(IReadOnlyList<StepRow> rows, TimeSpan maxGap)
@@ -155,9 +292,58 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
         return groups;
     }
 
-    private sealed class Chain(string id)
+    private struct ChainSlot
     {
-        public string Id { get; } = id;
-        public DateTimeOffset Last { get; set; } = DateTimeOffset.MinValue;
+        public long IdBits;
+        public long LastTicks;
+        public int Refs;
+        public int NextFree;
     }
+
+    /// <summary>
+    /// A conversation: its (provider, credential) scope and its messages hash. A hash in the proxy's format (lower-case
+    /// hex, at most 32 digits) is its own bytes, so equal keys mean equal hashes; any other string (older or foreign
+    /// rows) is reduced to the first 16 bytes of its SHA-256, flagged so the two forms never meet.
+    /// </summary>
+    private readonly record struct ConversationKey(int Scope, ulong High, ulong Low)
+    {
+        public static ConversationKey Of(int scope, string hash)
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            bytes.Clear();
+            if (hash.Length is > 0 and <= 32 && hash.Length % 2 == 0 && IsLowerHex(hash)
+                && Convert.FromHexString(hash, bytes[(16 - hash.Length / 2)..], out _, out _) == System.Buffers.OperationStatus.Done)
+            {
+                return new ConversationKey(scope | (hash.Length << 24), BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
+            }
+
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(MemoryMarshal.AsBytes(hash.AsSpan()), digest);
+            return new ConversationKey(scope | int.MinValue, BinaryPrimitives.ReadUInt64BigEndian(digest), BinaryPrimitives.ReadUInt64BigEndian(digest[8..]));
+        }
+
+        private static bool IsLowerHex(string s)
+        {
+            foreach (var c in s)
+            {
+                if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+}
+
+/// <summary>
+/// Where <see cref="SessionInferrer.AssignStep"/> put a step: an explicit workflow/session key, or an inferred chain
+/// (<see cref="Chain"/> ≥ 0, named by <see cref="ChainBits"/>), or neither.
+/// </summary>
+internal readonly record struct StepAssignment(WorkflowKey Explicit, int Chain, long ChainBits)
+{
+    public bool IsNone => Explicit.IsNone && Chain < 0;
+
+    public bool IsInferred => Explicit.IsNone && Chain >= 0;
 }
