@@ -157,7 +157,7 @@ internal struct PackedHex
             return packed;
         }
 
-        if (text.Length is > 0 and <= 2 * HexBytes.Capacity && text.Length % 2 == 0 && IsLowerHex(text))
+        if (text.Length is > 0 and <= 2 * HexBytes.Capacity && text.Length % 2 == 0 && SessionInferrer.IsLowerHex(text))
         {
             Convert.FromHexString(text, packed._bytes, out _, out var written);
             packed._length = (byte)written;
@@ -179,19 +179,6 @@ internal struct PackedHex
 
         ReadOnlySpan<byte> bytes = _bytes;
         return Convert.ToHexStringLower(bytes[.._length]);
-    }
-
-    private static bool IsLowerHex(string s)
-    {
-        foreach (var c in s)
-        {
-            if (!char.IsAsciiHexDigitLower(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     [InlineArray(Capacity)]

@@ -265,6 +265,20 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
 
     internal static string ChainId(string firstEventId) => ChainId(ChainBits(firstEventId));
 
+    /// <summary>Only <c>0-9a-f</c>: the form the proxy writes its hashes in (and the only one packed as bytes).</summary>
+    internal static bool IsLowerHex(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiDigit(c) && !char.IsAsciiHexDigitLower(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Groups time-ordered rows into workflows, in order of first appearance.</summary>
     public static List<(WorkflowKey Key, List<StepRow> Steps)> Group(IReadOnlyList<StepRow> rows, TimeSpan maxGap)
     {
@@ -320,19 +334,6 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
             Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
             SHA256.HashData(MemoryMarshal.AsBytes(hash.AsSpan()), digest);
             return new ConversationKey(scope | int.MinValue, BinaryPrimitives.ReadUInt64BigEndian(digest), BinaryPrimitives.ReadUInt64BigEndian(digest[8..]));
-        }
-
-        private static bool IsLowerHex(string s)
-        {
-            foreach (var c in s)
-            {
-                if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
-                {
-                    return false;
-                }
-            }
-
-            return true;
         }
     }
 }

@@ -74,4 +74,18 @@ public sealed class CompactStepTests
     [Fact]
     public void Done_IsStartPlusLatency() =>
         Assert.Equal(T0.AddMilliseconds(1234.5), CompactStep.From(FullRow("x", null, null, null, null)).Done);
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef", true)] // the proxy's message hashes: packed as bytes
+    [InlineData("9876543210", true)]
+    [InlineData("0123456789ABCDEF", false)] // anything else is kept as the string itself
+    [InlineData("abc", false)]
+    [InlineData("", false)]
+    public void PackedHex_PacksOnlyLowerCaseHex_AndGivesBackEqualText(string text, bool packed)
+    {
+        var back = PackedHex.From(text).ToText();
+
+        Assert.Equal(text, back);
+        Assert.Equal(packed, !ReferenceEquals(text, back)); // a packed value is rebuilt, a kept one is the same string
+    }
 }
