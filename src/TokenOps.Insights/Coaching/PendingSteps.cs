@@ -4,17 +4,21 @@ namespace TokenOps.Insights.Coaching;
 
 /// <summary>
 /// The first step of each inferred conversation that has not become a workflow yet (a lone request is not one), packed
-/// (<see cref="CompactStep"/>) in a ring of <c>capacity</c> preallocated slots. When the ring is full the oldest step
-/// goes, as the least recently observed lone workflow did when each was an object. Under a stream of one-off requests —
+/// (<see cref="CompactStep"/>) in a ring of at most <c>capacity</c> slots (grown by doubling as it fills, then reused).
+/// When the ring is full the oldest step goes, as the least recently observed lone workflow did when each was an object. Under a stream of one-off requests —
 /// the common case — this is all the tracker holds per request: no object outlives the request, so young GCs have
 /// nothing of it to copy.
 /// </summary>
 internal sealed class PendingSteps(int capacity)
 {
-    private readonly CompactStep[] _steps = new CompactStep[Math.Max(1, capacity)];
-    private readonly long[] _chains = new long[Math.Max(1, capacity)];
-    private readonly bool[] _used = new bool[Math.Max(1, capacity)];
-    private readonly Dictionary<long, int> _slots = new(Math.Max(1, capacity));
+    private const int InitialSlots = 64;
+
+    // Grown on demand (doubling, up to capacity): a large coaching.max_workflows costs memory only when used.
+    private readonly int _capacity = Math.Max(1, capacity);
+    private CompactStep[] _steps = new CompactStep[Math.Min(InitialSlots, Math.Max(1, capacity))];
+    private long[] _chains = new long[Math.Min(InitialSlots, Math.Max(1, capacity))];
+    private bool[] _used = new bool[Math.Min(InitialSlots, Math.Max(1, capacity))];
+    private readonly Dictionary<long, int> _slots = [];
     private int _next;
 
     public int Count => _slots.Count;
@@ -26,6 +30,11 @@ internal sealed class PendingSteps(int capacity)
         {
             _steps[existing] = CompactStep.From(row);
             return;
+        }
+
+        if (_used[_next] && _steps.Length < _capacity)
+        {
+            Grow();
         }
 
         var slot = _next;
@@ -70,6 +79,35 @@ internal sealed class PendingSteps(int capacity)
         }
 
         return removed;
+    }
+
+    /// <summary>Doubles the ring (up to the capacity), oldest first, so eviction order is kept.</summary>
+    private void Grow()
+    {
+        var length = Math.Min(_capacity, _steps.Length * 2);
+        var steps = new CompactStep[length];
+        var chains = new long[length];
+        var used = new bool[length];
+        var count = 0;
+        for (var i = 0; i < _steps.Length; i++)
+        {
+            var from = (_next + i) % _steps.Length; // _next is the oldest slot
+            if (!_used[from])
+            {
+                continue;
+            }
+
+            steps[count] = _steps[from];
+            chains[count] = _chains[from];
+            used[count] = true;
+            _slots[_chains[from]] = count;
+            count++;
+        }
+
+        _steps = steps;
+        _chains = chains;
+        _used = used;
+        _next = count;
     }
 
     private void Free(int slot)

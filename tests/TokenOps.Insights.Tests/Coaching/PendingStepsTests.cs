@@ -76,4 +76,27 @@ public sealed class PendingStepsTests
         Assert.False(pending.TryTake(1, out _));
         Assert.True(pending.TryTake(2, out _));
     }
+
+    [Fact]
+    public void Add_GrowsUpToTheCapacity_ThenDropsTheOldestFirst()
+    {
+        var pending = new PendingSteps(200); // starts smaller, doubles as it fills
+        for (var chain = 1; chain <= 150; chain++)
+        {
+            pending.Add(chain, Step("s" + chain, chain));
+        }
+
+        Assert.Equal(150, pending.Count);
+        Assert.True(pending.TryTake(10, out _)); // a hole: the order of the rest is kept across growth
+        for (var chain = 151; chain <= 251; chain++)
+        {
+            pending.Add(chain, Step("s" + chain, chain));
+        }
+
+        Assert.Equal(200, pending.Count);
+        for (var chain = 1; chain <= 251; chain++)
+        {
+            Assert.Equal(chain > 51, pending.TryTake(chain, out _));
+        }
+    }
 }
