@@ -5,19 +5,17 @@ namespace TokenOps.Insights.Coaching;
 /// <summary>
 /// The first step of each inferred conversation that has not become a workflow yet (a lone request is not one), packed
 /// (<see cref="CompactStep"/>) in a ring of at most <c>capacity</c> slots (grown by doubling as it fills, then reused).
-/// When the ring is full the oldest step goes, as the least recently observed lone workflow did when each was an object. Under a stream of one-off requests —
-/// the common case — this is all the tracker holds per request: no object outlives the request, so young GCs have
-/// nothing of it to copy.
+/// When the ring is full the oldest step goes, as the least recently observed lone workflow did when each was an
+/// object. Under a stream of one-off requests — the common case — this is all the tracker holds per request: no object
+/// outlives the request, so young GCs have nothing of it to copy.
 /// </summary>
 internal sealed class PendingSteps(int capacity)
 {
-    private const int InitialSlots = 64;
-
     // Grown on demand (doubling, up to capacity): a large coaching.max_workflows costs memory only when used.
     private readonly int _capacity = Math.Max(1, capacity);
-    private CompactStep[] _steps = new CompactStep[Math.Min(InitialSlots, Math.Max(1, capacity))];
-    private long[] _chains = new long[Math.Min(InitialSlots, Math.Max(1, capacity))];
-    private bool[] _used = new bool[Math.Min(InitialSlots, Math.Max(1, capacity))];
+    private CompactStep[] _steps = new CompactStep[InitialSlots(capacity)];
+    private long[] _chains = new long[InitialSlots(capacity)];
+    private bool[] _used = new bool[InitialSlots(capacity)];
     private readonly Dictionary<long, int> _slots = [];
     private int _next;
 
@@ -109,6 +107,8 @@ internal sealed class PendingSteps(int capacity)
         _used = used;
         _next = count;
     }
+
+    private static int InitialSlots(int capacity) => Math.Clamp(capacity, 1, 64);
 
     private void Free(int slot)
     {

@@ -134,7 +134,7 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
         {
             var previous = existed ? mapped : -1;
             mapped = chain;
-            _chains[chain].Refs++;
+            slot.Refs++;
             if (previous >= 0)
             {
                 Release(previous);
@@ -241,26 +241,22 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
         return scope;
     }
 
-    /// <summary>The 48 bits of SHA-256(first event id) that name an inferred chain.</summary>
+    /// <summary>The 48 bits of SHA-256(first event id) that name an inferred chain (its first 6 bytes, big-endian).</summary>
     internal static long ChainBits(string firstEventId)
     {
         var max = Encoding.UTF8.GetMaxByteCount(firstEventId.Length);
         Span<byte> utf8 = max <= 256 ? stackalloc byte[max] : new byte[max];
-        var length = Encoding.UTF8.GetBytes(firstEventId, utf8);
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(utf8[..length], digest);
-        Span<byte> padded = stackalloc byte[8];
-        padded.Clear();
-        digest[..6].CopyTo(padded[2..]);
-        return BinaryPrimitives.ReadInt64BigEndian(padded);
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(firstEventId, utf8)], digest);
+        return (long)(BinaryPrimitives.ReadUInt64BigEndian(digest) >> 16);
     }
 
     /// <summary>The id of an inferred chain: <c>auto-</c> + 12 hex digits (see <see cref="ChainBits"/>).</summary>
     internal static string ChainId(long chainBits)
     {
         Span<byte> bytes = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, chainBits);
-        return "auto-" + Convert.ToHexStringLower(bytes[2..]);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, (ulong)chainBits << 16);
+        return "auto-" + Convert.ToHexStringLower(bytes[..6]);
     }
 
     internal static string ChainId(string firstEventId) => ChainId(ChainBits(firstEventId));
