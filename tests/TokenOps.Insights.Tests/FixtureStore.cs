@@ -26,7 +26,7 @@ internal sealed class FixtureStore : IDisposable
 
     public string Path_ { get; }
 
-    /// <summary>Every embedded migration in order (0001 tables, 0002 fingerprint columns, 0003 the report index), as the daemon applies them.</summary>
+    /// <summary>Every embedded migration in order (0001 tables, 0002 fingerprint columns, 0003 the report index, 0004 the hash indexes dropped), as the daemon applies them.</summary>
     public static string Schema()
     {
         var storage = Assembly.Load(new AssemblyName("TokenOps.Storage"));

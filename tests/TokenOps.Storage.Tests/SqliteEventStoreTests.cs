@@ -38,10 +38,69 @@ public sealed class SqliteEventStoreTests
             applied.Add((reader.GetInt64(0), reader.GetString(1)));
         }
 
-        Assert.Equal([(1L, "0001_initial"), (2L, "0002_workflow_fingerprints"), (3L, "0003_report_index")], applied);
-        Assert.Equal(3, Migrator.LatestVersion);
+        Assert.Equal([(1L, "0001_initial"), (2L, "0002_workflow_fingerprints"), (3L, "0003_report_index"), (4L, "0004_drop_hash_indexes")], applied);
+        Assert.Equal(4, Migrator.LatestVersion);
         Assert.Equal(0, temp.Count("prompt_events"));
         Assert.Equal(0, temp.Count("events"));
+    }
+
+    [Fact]
+    public void Open_StoreAtSchema3_DropsTheHashIndexesAndKeepsRowsAndTheOtherIndexes()
+    {
+        using var temp = new TestStore();
+        Directory.CreateDirectory(Path.GetDirectoryName(temp.DbPath)!);
+        using (var connection = new SqliteConnection($"Data Source={temp.DbPath};Pooling=False"))
+        {
+            // A store as TokenOps left it before schema 4: migrations 1-3 applied and recorded, one row written.
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL);";
+            command.ExecuteNonQuery();
+            foreach (var (version, name, sql) in Migrator.Embedded.Where(static m => m.Version <= 3))
+            {
+                command.CommandText = sql + $"INSERT INTO schema_migrations VALUES ({version}, '{name}', 0);";
+                command.ExecuteNonQuery();
+            }
+
+            command.CommandText = "INSERT INTO prompt_events (id, ts_ms, source, schema_version, provider, operation, prompt_hash, messages_hash, usage_source) " +
+                $"VALUES ('e1', {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}, 'proxy', '1', 'openai', 'chat', 'ph', 'mh', 'provider');";
+            command.ExecuteNonQuery();
+            Assert.Contains("ix_prompt_events_hash", Indexes(connection));
+            Assert.Contains("ix_prompt_events_messages_hash", Indexes(connection));
+        }
+
+        using (SqliteEventStore.Open(temp.Options()))
+        {
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={temp.DbPath};Mode=ReadOnly;Pooling=False"))
+        {
+            connection.Open();
+            var indexes = Indexes(connection);
+            Assert.DoesNotContain("ix_prompt_events_hash", indexes);
+            Assert.DoesNotContain("ix_prompt_events_messages_hash", indexes);
+            Assert.Contains("ix_prompt_events_ts", indexes);
+            Assert.Contains("ix_prompt_events_report", indexes);
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT prompt_hash || '/' || messages_hash FROM prompt_events WHERE id = 'e1';";
+            Assert.Equal("ph/mh", command.ExecuteScalar());
+            command.CommandText = "SELECT MAX(version) FROM schema_migrations;";
+            Assert.Equal(4L, command.ExecuteScalar());
+        }
+    }
+
+    private static List<string> Indexes(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name;";
+        using var reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 
     [Fact]

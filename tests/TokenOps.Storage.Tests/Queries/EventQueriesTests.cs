@@ -85,7 +85,7 @@ public sealed class EventQueriesTests
             Assert.Single(stats.CountsByType);
             Assert.Equal(Now.AddHours(-30), stats.FirstTimestamp);
             Assert.Equal(Now.AddHours(-1), stats.LastTimestamp);
-            Assert.Equal(3, stats.SchemaVersion);
+            Assert.Equal(4, stats.SchemaVersion);
             Assert.Equal(new FileInfo(temp.DbPath).Length + new FileInfo(temp.DbPath + "-wal").Length, stats.FileSizeBytes);
             Assert.True(stats.FileSizeBytes > 0);
         }
