@@ -145,7 +145,14 @@ internal sealed class SinkChannel
             {
                 var started = Environment.TickCount64;
                 await DeliverAsync(count).ConfigureAwait(false);
-                await PauseAfterBatchAsync(started).ConfigureAwait(false);
+                if (count < _batch.Length)
+                {
+                    // A full batch means a backlog: deliver the next one at once. Pausing after it would cap the sink
+                    // at MaxBatchSize per interval (256 per 50 ms = ~5k events/s for SQLite) and drop the rest once
+                    // the ring filled.
+                    await PauseAfterBatchAsync(started).ConfigureAwait(false);
+                }
+
                 continue;
             }
 

@@ -405,6 +405,25 @@ public sealed class EventBusTests
     }
 
     [Fact]
+    public async Task BatchInterval_FullBatch_TheBacklogIsDeliveredWithoutPausing()
+    {
+        // A sink with a batch interval must keep up with a backlog: after a FULL batch the consumer does not pause (it
+        // used to, which capped a 50 ms sink at MaxBatchSize per 50 ms and dropped the rest once the ring filled).
+        // A 10-minute interval: any pause between the batches would time the test out.
+        var sink = new RecordingSink { BatchInterval = TimeSpan.FromMinutes(10) };
+        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 64, MaxBatchSize = 8, WakeDelay = TimeSpan.Zero });
+        for (var i = 0; i < 17; i++)
+        {
+            Assert.True(bus.TryPublish(NewEvent(0, i))); // a backlog waiting before the consumer starts
+        }
+
+        bus.Start();
+        await sink.WaitForCountAsync(17).WaitAsync(Failsafe);
+        Assert.Equal([8, 8, 1], sink.BatchSizes);
+        Assert.Equal(Enumerable.Range(0, 17), sink.Received.Select(e => e.Prompt!.MaxTokens!.Value));
+    }
+
+    [Fact]
     public async Task BatchInterval_StopDuringThePause_DrainsWithoutWaitingForIt()
     {
         var sink = new RecordingSink { BatchInterval = TimeSpan.FromMinutes(10) };
