@@ -35,7 +35,7 @@ public sealed record ProxyOptions
     /// one finishes and completes everything finished meanwhile (see <c>CompletionPump</c>). Zero queues one
     /// thread-pool work item per exchange instead.
     /// </summary>
-    public TimeSpan CompletionDelay { get; init; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan CompletionDelay { get; init; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>When true, <c>MapTokenOpsProxy</c> also maps a JSON 404 fallback for paths nothing else matched.</summary>
     public bool MapNotFoundFallback { get; init; } = true;

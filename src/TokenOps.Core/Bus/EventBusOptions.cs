@@ -14,7 +14,7 @@ internal sealed record EventBusOptions
     /// <see cref="DelayedWakeThread"/>): everything published meanwhile is delivered by the same wake-up. Zero wakes
     /// the consumer from the publishing thread at once (one thread-pool hand-off per event per sink).
     /// </summary>
-    public TimeSpan WakeDelay { get; init; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan WakeDelay { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>How long shutdown waits for the sinks to drain and flush before cancelling them.</summary>
     public TimeSpan DrainDeadline { get; init; } = TimeSpan.FromSeconds(5);

@@ -25,6 +25,9 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
 
     public string Name => "coaching";
 
+    /// <summary>Coaching is not latency-critical: one batch per 50 ms under load instead of a consumer wake-up per bus wake.</summary>
+    public TimeSpan BatchInterval => TimeSpan.FromMilliseconds(50);
+
     /// <summary>Workflows being watched, counting conversations of one step so far (each could become one).</summary>
     public int ActiveCount
     {
