@@ -14,6 +14,9 @@ namespace TokenOps.Proxy.Forwarding;
 /// </summary>
 internal sealed class ForwardingExchange : IThreadPoolWorkItem
 {
+    /// <summary>Recently hashed credentials (see <see cref="HashCredential"/>), direct-mapped by the string's hash code.</summary>
+    private static readonly HashedCredential?[] CredentialMemo = new HashedCredential?[16];
+
     private readonly ForwarderServices _services;
     private IExchangeObserver? _observer;
     private string? _credential;
@@ -257,6 +260,12 @@ internal sealed class ForwardingExchange : IThreadPoolWorkItem
     }
 
     /// <summary>First 8 bytes of sha256(credential) as 16 lowercase hex chars: tells keys apart, reveals nothing.</summary>
+    /// <remarks>
+    /// Memoized in a small direct-mapped table (<see cref="CredentialMemo"/>): a dev machine sends the same few keys
+    /// on every request, and SHA-256 through OpenSSL is a few microseconds that the cache key pays on the socket event
+    /// loop. A hit compares the whole credential, so two keys never share a hash. The table holds the credential
+    /// strings themselves, in memory only, as Kestrel's header-value reuse already does for each connection.
+    /// </remarks>
     internal static string? HashCredential(string? credential)
     {
         if (credential is null)
@@ -264,6 +273,20 @@ internal sealed class ForwardingExchange : IThreadPoolWorkItem
             return null;
         }
 
+        var slot = (int)((uint)credential.GetHashCode() % (uint)CredentialMemo.Length);
+        var memo = Volatile.Read(ref CredentialMemo[slot]);
+        if (memo is not null && string.Equals(memo.Credential, credential, StringComparison.Ordinal))
+        {
+            return memo.Hash;
+        }
+
+        var hashed = ComputeCredentialHash(credential);
+        Volatile.Write(ref CredentialMemo[slot], new HashedCredential(credential, hashed));
+        return hashed;
+    }
+
+    private static string ComputeCredentialHash(string credential)
+    {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         var maxBytes = Encoding.UTF8.GetMaxByteCount(credential.Length);
         var utf8 = maxBytes <= 1024 ? stackalloc byte[maxBytes] : new byte[maxBytes];
@@ -271,5 +294,12 @@ internal sealed class ForwardingExchange : IThreadPoolWorkItem
         SHA256.HashData(utf8[..written], hash);
         utf8[..written].Clear();
         return Observation.InternPool.Hex(hash[..8]);
+    }
+
+    private sealed class HashedCredential(string credential, string hash)
+    {
+        public string Credential { get; } = credential;
+
+        public string Hash { get; } = hash;
     }
 }

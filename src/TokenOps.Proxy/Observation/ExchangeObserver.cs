@@ -75,11 +75,21 @@ internal sealed class ExchangeObserver : IExchangeObserver
 
         try
         {
-            _hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            _hash.AppendData(chunk);
+            // The prompt hash is computed off the request path from the buffered body (FillRequest), one SHA-256 call.
+            // Only a body that outgrows the buffer is hashed as it streams: from the moment it overflows, the buffered
+            // part first. Past the bound the hash stays complete; parsing is skipped.
             _requestBytes += chunk.Length;
             _requestBody ??= new BoundedBuffer(_options.MaxRequestBytes, 16 * 1024);
-            _requestBody.Append(chunk); // past the bound: hash stays complete, parsing is skipped
+            if (_hash is not null)
+            {
+                _hash.AppendData(chunk);
+            }
+            else if (!_requestBody.Append(chunk))
+            {
+                _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                _hash.AppendData(_requestBody.WrittenSpan);
+                _hash.AppendData(chunk);
+            }
         }
         catch (Exception)
         {
@@ -202,8 +212,17 @@ internal sealed class ExchangeObserver : IExchangeObserver
             return;
         }
 
-        using var sha = _hash is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-        e.PromptHash = Convert.ToHexStringLower((_hash ?? sha!).GetHashAndReset());
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        if (_hash is not null)
+        {
+            _hash.GetHashAndReset(digest);
+        }
+        else
+        {
+            SHA256.HashData(_requestBody is null ? default : _requestBody.WrittenSpan, digest);
+        }
+
+        e.PromptHash = Convert.ToHexStringLower(digest);
 
         var body = _requestBody;
         var complete = body is null || !body.Overflowed;

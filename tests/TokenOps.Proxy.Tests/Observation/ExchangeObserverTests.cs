@@ -109,6 +109,48 @@ public sealed class ExchangeObserverTests
         Assert.Equal(Encoding.UTF8.GetByteCount(body), e.RequestBytes);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(106)]
+    [InlineData(107)]
+    [InlineData(110)]
+    [InlineData(-1)] // body length - 1
+    [InlineData(-2)] // exactly the body length
+    public void Complete_AnyCapAnyChunkBoundary_HashIsOfTheWholeBody(int cap)
+    {
+        // The hash is one SHA-256 of the buffered body, or streamed from the moment the body outgrows the buffer (the
+        // harness feeds 7, 100, 3, 7, 100, 3… byte chunks): wherever that happens, it is the hash of every byte sent.
+        var body = ObserverHarness.OpenAIChatRequest;
+        var length = Encoding.UTF8.GetByteCount(body);
+        var max = cap switch { -1 => length - 1, -2 => length, _ => cap };
+        var e = RunRequest("openai", "/v1/chat/completions", body, new ObservationOptions { MaxRequestBytes = max });
+        Assert.Equal(Sha256(body), e.PromptHash);
+        Assert.Equal(max >= length, e.RequestModel is not null);
+    }
+
+    [Fact]
+    public void HashCredential_Memoized_EqualStringsOneHashDifferentKeysNeverShare()
+    {
+        static string Direct(string credential) =>
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(credential)).AsSpan(0, 8));
+
+        // 100 distinct keys through a 16-slot memo (collisions and replacements), each asked three times with a fresh
+        // string instance: every answer is the direct hash of that very key.
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                var credential = string.Concat("Bearer sk-test-", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "-key");
+                Assert.Equal(Direct(credential), TokenOps.Proxy.Forwarding.ForwardingExchange.HashCredential(credential));
+            }
+        }
+
+        Assert.Null(TokenOps.Proxy.Forwarding.ForwardingExchange.HashCredential(null));
+    }
+
     [Fact]
     public void Complete_EmptyRequest_HashOfEmpty()
     {
