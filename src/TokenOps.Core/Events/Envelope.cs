@@ -45,8 +45,28 @@ public sealed class Envelope
     public WorkflowEvent? Workflow { get; init; }
     public CoachingEvent? Coaching { get; init; }
 
-    /// <summary>A new envelope id (UUIDv7: time-ordered).</summary>
-    public static string NewId() => Guid.CreateVersion7().ToString();
+    /// <summary>A new envelope id (UUIDv7, RFC 9562: 48-bit unix milliseconds, then 74 random bits; time-ordered).</summary>
+    /// <remarks>
+    /// The random bits come from <see cref="Random.Shared"/> (xoshiro, seeded once from the OS) rather than
+    /// <see cref="Guid.CreateVersion7()"/>, which asks the kernel (getrandom) for every id: one syscall per event on
+    /// the metering thread, and syscalls are what this daemon's CPU goes to on a VM. An id needs to be unique, not
+    /// unpredictable: 74 random bits per millisecond make a collision practically impossible.
+    /// </remarks>
+    public static string NewId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes[6..]);
+        var ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (var i = 5; i >= 0; i--)
+        {
+            bytes[i] = (byte)ms;
+            ms >>= 8;
+        }
+
+        bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F)); // version 7
+        bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F)); // variant 10
+        return new Guid(bytes, bigEndian: true).ToString();
+    }
 
     /// <summary>The prompt's envelope; its id is <see cref="PromptEvent.EnvelopeId"/> when one was reserved.</summary>
     public static Envelope ForPrompt(PromptEvent prompt, string source = EventSources.Proxy)
