@@ -26,14 +26,14 @@ namespace TokenOps.Proxy.Optimization;
 /// </remarks>
 internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDisposable
 {
+    /// <summary>How long the worker gathers after the first queued request before it analyses the lot.</summary>
+    public static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(10);
+
     private readonly OptimizationPipeline _pipeline;
     private readonly IEventPublisher? _publisher;
     private readonly OptimizerMarks _marks;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    /// <summary>How long the worker gathers after the first queued request before it analyses the lot.</summary>
-    public static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(10);
-
     private readonly ConcurrentQueue<Work> _queue = new();
     private readonly int _capacity;
     private readonly DelayedWakeThread _worker;
