@@ -6,9 +6,9 @@ namespace TokenOps.Core.Bus;
 /// on two threads) per item. Idle costs nothing: the thread blocks until a request arrives.
 /// </summary>
 /// <remarks>
-/// <para>Used three times: the bus wakes sleeping sink consumers through one (<see cref="EventBusOptions.WakeDelay"/>),
-/// the proxy completes finished exchanges on one (TokenOps.Proxy's <c>CompletionPump</c>), and the passive optimizer
-/// analyses requests on one (TokenOps.Proxy's <c>PassiveOptimizer</c>). Profiled at 1k requests/s
+/// <para>The bus wakes sleeping sink consumers through one (<see cref="EventBusOptions.WakeDelay"/>), and each
+/// <see cref="DelayedWorkQueue{T}"/> runs on one (TokenOps.Proxy's metering <c>CompletionPump</c> and its
+/// <c>PassiveOptimizer</c>). Profiled at 1k requests/s
 /// on a 2-core VM where syscalls are expensive, a hand-off per event per sink plus one per exchange were ~20 futex
 /// and sched_yield calls per proxied request — the largest cost of metering.</para>
 /// <para>Protocol (no lost wake-up): the caller makes its work visible with a full fence (an Interlocked operation)

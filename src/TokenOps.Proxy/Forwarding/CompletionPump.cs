@@ -1,11 +1,10 @@
-using System.Collections.Concurrent;
 using TokenOps.Core.Bus;
 
 namespace TokenOps.Proxy.Forwarding;
 
 /// <summary>
 /// Runs the off-request-path half of every exchange (observer → cost → hooks → publish) on one dedicated thread
-/// (<see cref="DelayedWakeThread"/>) that wakes a short, fixed delay after the first exchange arrives and then
+/// (a <see cref="DelayedWorkQueue{T}"/>) that wakes a short, fixed delay after the first exchange arrives and then
 /// completes everything queued meanwhile.
 /// </summary>
 /// <remarks>
@@ -22,48 +21,25 @@ internal sealed class CompletionPump : IDisposable
 {
     public const int BacklogToThreadPool = 256;
 
-    private readonly ConcurrentQueue<ForwardingExchange> _queue = new();
-    private readonly DelayedWakeThread _thread;
-    private int _queued;
-    private volatile bool _disposed;
+    private readonly DelayedWorkQueue<ForwardingExchange> _queue;
 
-    public CompletionPump(TimeSpan delay)
-    {
-        _thread = new DelayedWakeThread("TokenOps metering", delay, () => !_queue.IsEmpty, () => Drain());
-        _thread.Start();
-    }
+    public CompletionPump(TimeSpan delay) =>
+        _queue = new DelayedWorkQueue<ForwardingExchange>("TokenOps metering", delay, BacklogToThreadPool, static exchange => exchange.Execute());
 
     public void Enqueue(ForwardingExchange exchange)
     {
-        if (_disposed || Volatile.Read(ref _queued) >= BacklogToThreadPool)
+        if (!_queue.TryEnqueue(exchange))
         {
-            ThreadPool.UnsafeQueueUserWorkItem(exchange, preferLocal: false);
-            return;
+            ThreadPool.UnsafeQueueUserWorkItem(exchange, preferLocal: false); // backlog or shutdown: never lost
         }
-
-        _queue.Enqueue(exchange);
-        Interlocked.Increment(ref _queued); // full fence: the enqueue is visible before Request reads the sleeping flag
-        _thread.Request();
     }
 
     /// <summary>Completes everything queued on the calling thread (shutdown). Returns how many were completed.</summary>
-    public int Drain()
-    {
-        var count = 0;
-        while (_queue.TryDequeue(out var exchange))
-        {
-            Interlocked.Decrement(ref _queued);
-            exchange.Execute();
-            count++;
-        }
-
-        return count;
-    }
+    public int Drain() => _queue.Drain();
 
     public void Dispose()
     {
-        _disposed = true;
-        _thread.Dispose();
-        Drain(); // anything that raced the flag: completed here rather than lost
+        _queue.Dispose(TimeSpan.Zero); // stops accepting (later exchanges go to the thread pool); does not wait
+        Drain(); // anything that raced the stop: completed here rather than lost
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -16,7 +15,7 @@ namespace TokenOps.Proxy.Optimization;
 /// unchanged, so passive mode adds nothing to latency; a full queue drops the analysis (counted), never the request.
 /// </summary>
 /// <remarks>
-/// <para>The worker is a <see cref="DelayedWakeThread"/>: it wakes <see cref="GatherDelay"/> after the first queued
+/// <para>The worker is a <see cref="DelayedWorkQueue{T}"/>: its thread wakes <see cref="GatherDelay"/> after the first queued
 /// request and analyses everything queued meanwhile. An async channel reader was one thread-pool wake-up per metering
 /// batch (~400/s at 1k requests/s); context switches are what the latency tail is made of on a 2-core VM.</para>
 /// <para>
@@ -34,10 +33,7 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
     private readonly OptimizerMarks _marks;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<Work> _queue = new();
-    private readonly int _capacity;
-    private readonly DelayedWakeThread _worker;
-    private int _queued;
+    private readonly DelayedWorkQueue<Work> _queue;
     private long _dropped;
     private long _processed;
     private long _failed;
@@ -49,9 +45,7 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
         _marks = marks;
         _time = time;
         _logger = logger;
-        _capacity = Math.Max(1, pipeline.Options.PassiveQueueCapacity);
-        _worker = new DelayedWakeThread("TokenOps optimizer", GatherDelay, () => !_queue.IsEmpty, DrainQueue);
-        _worker.Start();
+        _queue = new DelayedWorkQueue<Work>("TokenOps optimizer", GatherDelay, Math.Max(1, pipeline.Options.PassiveQueueCapacity), Handle);
     }
 
     /// <summary>Requests not analysed because the queue was full.</summary>
@@ -85,36 +79,26 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
         var work = new Work(body, new OptimizationRequestHeader(promptEvent.Provider, promptEvent.Operation, promptEvent.RequestModel,
             promptEvent.SessionId, promptEvent.WorkflowId, promptEvent.AgentId, promptEvent.CredentialHash, promptEvent.PromptHash,
             promptEvent.ReserveEnvelopeId(), knownTokens));
-        if (Interlocked.Increment(ref _queued) > _capacity)
+        if (!_queue.TryEnqueue(work))
         {
-            Interlocked.Decrement(ref _queued);
             Interlocked.Increment(ref _dropped);
-            return;
         }
-
-        _queue.Enqueue(work);
-        Interlocked.MemoryBarrier(); // the enqueue is visible before Request reads the worker's sleeping flag
-        _worker.Request();
     }
 
-    private void DrainQueue()
+    private void Handle(Work work)
     {
-        while (_queue.TryDequeue(out var work))
+        try
         {
-            Interlocked.Decrement(ref _queued);
-            try
-            {
-                Analyse(work);
-            }
-            catch (Exception ex)
-            {
-                Interlocked.Increment(ref _failed);
-                LogFailed(_logger, ex);
-            }
-            finally
-            {
-                Interlocked.Increment(ref _processed);
-            }
+            Analyse(work);
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Increment(ref _failed);
+            LogFailed(_logger, ex);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _processed);
         }
     }
 
@@ -164,11 +148,7 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
     }
 
     /// <summary>Stops the worker after it has analysed what is queued (waits up to 2 s for that).</summary>
-    public void Dispose()
-    {
-        _worker.Dispose();
-        _worker.Join(TimeSpan.FromSeconds(2));
-    }
+    public void Dispose() => _queue.Dispose();
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Passive optimizer failed on a request")]
     private static partial void LogFailed(ILogger logger, Exception exception);
