@@ -20,7 +20,7 @@ internal static class TokenCountMemo
     internal const int MinChars = 32;
     internal const int MaxChars = 64 * 1024;
     internal const int MaxEntries = 8192;
-    internal const int MaxTotalChars = 2 * 1024 * 1024;
+    internal const int MaxTotalChars = 1024 * 1024; // 2 MB per encoding in use: ~250k tokens of recent text
 
     private static readonly Table O200k = new();
     private static readonly Table Cl100k = new();

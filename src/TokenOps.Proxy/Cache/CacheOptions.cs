@@ -9,14 +9,16 @@ public sealed record CacheOptions
     public TimeSpan Ttl { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Upper bound on the heap the entries occupy (bodies, headers, per-entry objects: <see cref="CachedResponse.SizeBytes"/>),
-    /// LRU-evicted beyond it (<c>cache.max_bytes</c>). 32 MB holds ~10k typical chat responses, far more than one developer
-    /// sends within the 10-minute TTL; only sustained streams of unique requests reach it, and those never hit anyway.
+    /// Upper bound on the memory the entries occupy (each entry's native block plus its slot and map entry:
+    /// <see cref="CachedResponse.SizeBytes"/>), LRU-evicted beyond it (<c>cache.max_bytes</c>). 8 MB holds ~5,000 chat
+    /// completions of ~1.5 KB, or ~70 streamed replies of 500 tokens (~115 KB of SSE each), within the 10-minute TTL;
+    /// only sustained streams of unique requests reach it, and those never hit anyway. The daemon with everything on stays
+    /// under its 80 MB budget with this bound; raise it for long replays of streamed sessions.
     /// </summary>
     public long MaxBytes { get; init; } = DefaultMaxBytes;
 
-    /// <summary>The default of <see cref="MaxBytes"/> (and of the <c>cache.max_bytes</c> config key): 32 MB.</summary>
-    public const long DefaultMaxBytes = 32L * 1024 * 1024;
+    /// <summary>The default of <see cref="MaxBytes"/> (and of the <c>cache.max_bytes</c> config key): 8 MB.</summary>
+    public const long DefaultMaxBytes = 8L * 1024 * 1024;
 
     /// <summary>Keep entries across restarts (<c>cache.persist</c>).</summary>
     public bool Persist { get; init; }

@@ -9,21 +9,20 @@ namespace TokenOps.Proxy.Cache;
 /// event boundaries as the original stream.
 /// </summary>
 /// <remarks>
-/// Everything an entry holds (status aside) lives in ONE byte array on the pinned object heap: the headers as UTF-16,
-/// the segment ends and the body. A cached response is the one kind of per-request state that lives for minutes, and
-/// the GC pays for such state at every young collection it survives (it copies and traces it twice before it reaches
-/// gen2). One pinned array per entry is never copied or traced by a gen0/gen1 collection; the ~25 objects an entry used
-/// to be (body, header strings, arrays, node) were most of what each gen0 pause of the full daemon copied.
-/// This wrapper is made per store and per hit (80 B, dies young); the cache keeps only the array.
+/// Everything an entry holds (status aside) is encoded in ONE byte array: the headers as UTF-16, the segment ends and the
+/// body. The cache copies that array into a native block of its own and frees the block the moment the entry is evicted
+/// or expires (see <see cref="ResponseCache"/>), so the cache's bound is a bound on memory: no garbage of evicted entries
+/// waits for a full GC, and no cached byte is ever copied or traced by a collection. This wrapper and its array are made
+/// per store and per hit and die young.
 /// </remarks>
 public sealed class CachedResponse
 {
     /// <summary>
     /// Fixed per-entry overhead counted against <see cref="CacheOptions.MaxBytes"/>, on the 64-bit runtime, at the worst
-    /// moment (just after the cache's arrays doubled): the slot (80 B) twice and the map entry with its bucket (52 B) twice.
-    /// The blob is counted on its own (<see cref="HeapBytes"/>).
+    /// moment (just after the cache's arrays doubled): the slot (88 B) twice and the map entry with its bucket (52 B) twice.
+    /// The native block is counted on its own (<see cref="StoredBytes"/>).
     /// </summary>
-    internal const int EntryOverheadBytes = 264;
+    internal const int EntryOverheadBytes = 280;
 
     // Blob layout: [bodyOffset:int][segmentCount:int][headerCount:int] then per header [nameChars:int][valueChars:int]
     // [name UTF-16][value UTF-16], then segmentCount ints, then the body.
@@ -56,7 +55,7 @@ public sealed class CachedResponse
     /// <remarks>A view made by a cache hit decodes them from the entry's array on each read.</remarks>
     public KeyValuePair<string, string>[] Headers => _headers ?? DecodeHeaders(Blob);
 
-    /// <summary>The body: a view of the entry's array, valid for as long as anyone holds it (eviction only drops the cache's reference).</summary>
+    /// <summary>The body: a view of this response's own array (a hit is a copy of the entry, so eviction never touches it).</summary>
     public ReadOnlyMemory<byte> Body => Blob.AsMemory(BodyOffset(Blob));
 
     /// <summary>Exclusive end offsets of each flush segment in <see cref="Body"/>; the last equals Body.Length.</summary>
@@ -67,17 +66,20 @@ public sealed class CachedResponse
 
     public DateTimeOffset ExpiresAt { get; }
 
-    /// <summary>What the entry really occupies on the GC heap (see <see cref="HeapBytes"/>): the cache's byte bound is a bound on memory.</summary>
-    public long SizeBytes => HeapBytes(Blob.Length);
+    /// <summary>What the entry occupies once cached (see <see cref="StoredBytes"/>): the cache's byte bound is a bound on memory.</summary>
+    public long SizeBytes => StoredBytes(Blob.Length);
 
-    /// <summary>The entry's one array (pinned object heap): what the cache keeps.</summary>
+    /// <summary>The encoded entry: what the cache copies into its native block.</summary>
     internal byte[] Blob { get; }
 
     internal static CachedResponse FromBlob(byte[] blob, int statusCode, DateTimeOffset createdAt, DateTimeOffset expiresAt) =>
         new(blob, statusCode, createdAt, expiresAt);
 
-    /// <summary>Managed heap bytes of an entry: <see cref="EntryOverheadBytes"/> plus its array (24 B header, 8-byte aligned).</summary>
-    internal static long HeapBytes(int blobLength) => EntryOverheadBytes + ((24L + blobLength + 7) & ~7L);
+    /// <summary>
+    /// Bytes a cached entry occupies: <see cref="EntryOverheadBytes"/> plus its native block as the C allocator lays it
+    /// out (an 8-byte header, 16-byte aligned, 32 bytes at least).
+    /// </summary>
+    internal static long StoredBytes(int blobLength) => EntryOverheadBytes + Math.Max(32L, (blobLength + 8L + 15) & ~15L);
 
     private static byte[] Encode(KeyValuePair<string, string>[] headers, ReadOnlySpan<byte> body, ReadOnlySpan<int> segmentEnds)
     {
@@ -92,8 +94,8 @@ public sealed class CachedResponse
             throw new ArgumentOutOfRangeException(nameof(body), "A cached response must fit one array.");
         }
 
-        // Pinned object heap: allocated straight into a generation the young collections never copy or trace.
-        var blob = GC.AllocateUninitializedArray<byte>((int)length, pinned: true);
+        // Short-lived: the cache copies it into its own native block (a single-flight follower may still read it).
+        var blob = GC.AllocateUninitializedArray<byte>((int)length);
         var span = blob.AsSpan();
         var bodyOffset = (int)length - body.Length;
         BinaryPrimitives.WriteInt32LittleEndian(span, bodyOffset);

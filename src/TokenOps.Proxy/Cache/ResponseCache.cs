@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TokenOps.Core.Caching;
 
 namespace TokenOps.Proxy.Cache;
@@ -10,9 +11,14 @@ namespace TokenOps.Proxy.Cache;
 /// <para>One lock guards the map and the LRU list: every operation under it is O(1) and allocation-free for
 /// lookups, so contention stays negligible at proxy rates; the expensive parts (hashing the body,
 /// copying bytes to the client, persistence I/O) all happen outside it.</para>
-/// <para>The GC sees one object per entry, its pinned array (see <see cref="CachedResponse"/>): the map holds slot
-/// indices and the LRU list is threaded through an array of slot structs, so an entry adds nothing for a young
-/// collection to copy or trace, and storing one dirties no card of an old object.</para>
+/// <para>The GC sees no object per entry: an entry's bytes live in one native block (the C allocator's), the map holds
+/// slot indices and the LRU list is threaded through an array of slot structs. A block is freed the moment its entry is
+/// evicted, expires or is replaced, and the allocator hands the space to the next entry, so the process holds what the
+/// bound says and no more. (Entries on the GC heap were garbage once evicted, and stayed until a full collection: at a
+/// 32 MB bound, ~45 MB under a stream of unique requests.)</para>
+/// <para>A hit copies the entry out (its own array, which dies young) while the slot counts it as a reader; an entry
+/// removed meanwhile is retired rather than freed, and the last reader frees it. So a replay never reads freed memory,
+/// and the copy happens outside the lock.</para>
 /// </remarks>
 public sealed partial class ResponseCache : IDisposable
 {
@@ -24,6 +30,9 @@ public sealed partial class ResponseCache : IDisposable
     private readonly CacheOptions _options;
     private readonly CachePersistenceWriter? _persistence;
     private readonly ITimer? _sweepTimer;
+    // Blocks of removed entries that hits are still copying: block → readers left. The last reader frees the block.
+    private readonly Dictionary<nint, (int Readers, int Length)> _retired = new();
+    private bool _disposed;
     private Slot[] _slots = new Slot[16];
     private int _slotCount; // slots ever handed out; those below it are live or on the free list
     private int _free = None; // free list threaded through Slot.Next
@@ -31,6 +40,7 @@ public sealed partial class ResponseCache : IDisposable
     private int _head = None;
     private int _tail = None;
     private long _bytes;
+    private long _nativeBytes; // live and retired blocks' lengths
 
     private long _hits;
     private long _misses;
@@ -66,28 +76,54 @@ public sealed partial class ResponseCache : IDisposable
     public bool TryGet(CacheKey key, out CachedResponse? response)
     {
         var now = _time.GetUtcNow().UtcTicks;
+        int index;
+        nint data;
+        int length;
+        int statusCode;
+        long createdAt;
+        long expiresAt;
         lock (_lock)
         {
-            if (_map.TryGetValue(key, out var index))
+            if (!_map.TryGetValue(key, out index))
             {
-                ref var slot = ref _slots[index];
-                if (slot.ExpiresAtTicks > now)
-                {
-                    Unlink(index);
-                    LinkFirst(index);
-                    // A view over the entry's array (80 B, dies young): the cache itself keeps no object per entry.
-                    response = CachedResponse.FromBlob(slot.Blob!, slot.StatusCode, new DateTimeOffset(slot.CreatedAtTicks, TimeSpan.Zero), new DateTimeOffset(slot.ExpiresAtTicks, TimeSpan.Zero));
-                    return true;
-                }
+                response = null;
+                return false;
+            }
 
+            ref var slot = ref _slots[index];
+            if (slot.ExpiresAtTicks <= now)
+            {
                 Remove(index);
                 _expirations++;
                 _persistence?.Delete(key);
+                response = null;
+                return false;
+            }
+
+            Unlink(index);
+            LinkFirst(index);
+            slot.Readers++;
+            (data, length, statusCode, createdAt, expiresAt) = (slot.Data, slot.Length, slot.StatusCode, slot.CreatedAtTicks, slot.ExpiresAtTicks);
+        }
+
+        // The copy is the hit's own (it may be replayed for seconds to a slow client); outside the lock, as the block
+        // cannot be freed while this reader is counted.
+        var copy = GC.AllocateUninitializedArray<byte>(length);
+        try
+        {
+            CopyingForTests?.Invoke(key);
+            Marshal.Copy(data, copy, 0, length);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                ReleaseReader(index, data);
             }
         }
 
-        response = null;
-        return false;
+        response = CachedResponse.FromBlob(copy, statusCode, new DateTimeOffset(createdAt, TimeSpan.Zero), new DateTimeOffset(expiresAt, TimeSpan.Zero));
+        return true;
     }
 
     /// <summary>Stores (or replaces) an entry and evicts least recently used entries beyond the byte bound.</summary>
@@ -101,9 +137,16 @@ public sealed partial class ResponseCache : IDisposable
             return false;
         }
 
+        var data = CopyToNative(response.Blob);
         lock (_lock)
         {
-            StoreLocked(key, response, size);
+            if (_disposed)
+            {
+                Marshal.FreeHGlobal(data);
+                return false;
+            }
+
+            StoreLocked(key, response, size, data);
             _stores++;
             while (_bytes > _options.MaxBytes && _tail != None && _tail != _head)
             {
@@ -125,11 +168,10 @@ public sealed partial class ResponseCache : IDisposable
         lock (_lock)
         {
             count = _map.Count;
-            _map.Clear();
+            RemoveAll();
             _slots = new Slot[16];
             _slotCount = 0;
             _free = _head = _tail = None;
-            _bytes = 0;
         }
 
         _persistence?.Clear();
@@ -214,15 +256,48 @@ public sealed partial class ResponseCache : IDisposable
         }
     }
 
+    /// <summary>Tests: runs while a hit is between its two locks (counted as a reader, copying).</summary>
+    internal Action<CacheKey>? CopyingForTests { get; set; }
+
+    /// <summary>Native memory the entries hold right now, retired blocks included (for tests and diagnostics).</summary>
+    internal long NativeBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _nativeBytes;
+            }
+        }
+    }
+
+    /// <summary>Frees every entry's block (a hit still copying frees its own when done); later stores are refused.</summary>
     public void Dispose()
     {
         _sweepTimer?.Dispose();
+        lock (_lock)
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                RemoveAll();
+            }
+        }
+
         _persistence?.Dispose();
     }
 
     // ------------------------------------------------------------ slots (all under _lock)
 
-    private void StoreLocked(CacheKey key, CachedResponse response, long size)
+    /// <summary>The entry's native block, filled (before taking the lock: a large entry is megabytes of copying).</summary>
+    private static nint CopyToNative(byte[] blob)
+    {
+        var data = Marshal.AllocHGlobal(Math.Max(1, blob.Length));
+        Marshal.Copy(blob, 0, data, blob.Length);
+        return data;
+    }
+
+    private void StoreLocked(CacheKey key, CachedResponse response, long size, nint data)
     {
         if (_map.TryGetValue(key, out var existing))
         {
@@ -244,10 +319,13 @@ public sealed partial class ResponseCache : IDisposable
             index = _slotCount++;
         }
 
+        var blob = response.Blob;
+        _nativeBytes += blob.Length;
         _slots[index] = new Slot
         {
             Key = key,
-            Blob = response.Blob,
+            Data = data,
+            Length = blob.Length,
             CreatedAtTicks = response.CreatedAt.UtcTicks,
             ExpiresAtTicks = response.ExpiresAt.UtcTicks,
             SizeBytes = size,
@@ -264,8 +342,53 @@ public sealed partial class ResponseCache : IDisposable
         Unlink(index);
         _map.Remove(slot.Key);
         _bytes -= slot.SizeBytes;
-        slot = new Slot { Next = _free }; // drops the blob reference
+        if (slot.Readers > 0)
+        {
+            // A hit is copying out of it: its last reader frees it (ReleaseReader). The address stays taken until then,
+            // so no other entry can be given it meanwhile.
+            _retired.Add(slot.Data, (slot.Readers, slot.Length));
+        }
+        else
+        {
+            FreeBlock(slot.Data, slot.Length);
+        }
+
+        slot = new Slot { Next = _free };
         _free = index;
+    }
+
+    private void RemoveAll()
+    {
+        while (_head != None)
+        {
+            Remove(_head);
+        }
+    }
+
+    private void ReleaseReader(int index, nint data)
+    {
+        if (index < _slotCount && _slots[index].Data == data)
+        {
+            _slots[index].Readers--;
+            return;
+        }
+
+        // Removed while we copied (a live block's address is unique, so a reused slot never matches).
+        var (readers, length) = _retired[data];
+        if (readers > 1)
+        {
+            _retired[data] = (readers - 1, length);
+            return;
+        }
+
+        _retired.Remove(data);
+        FreeBlock(data, length);
+    }
+
+    private void FreeBlock(nint data, int length)
+    {
+        Marshal.FreeHGlobal(data);
+        _nativeBytes -= length;
     }
 
     private void LinkFirst(int index)
@@ -338,9 +461,10 @@ public sealed partial class ResponseCache : IDisposable
                 entry.SegmentEnds,
                 DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedAtUnixMs),
                 DateTimeOffset.FromUnixTimeMilliseconds(entry.ExpiresAtUnixMs));
+            var data = CopyToNative(response.Blob);
             lock (_lock)
             {
-                StoreLocked(CacheKey.FromHex(entry.KeyHex), response, response.SizeBytes);
+                StoreLocked(CacheKey.FromHex(entry.KeyHex), response, response.SizeBytes, data);
                 while (_bytes > _options.MaxBytes && _tail != None)
                 {
                     Remove(_tail);
@@ -349,11 +473,13 @@ public sealed partial class ResponseCache : IDisposable
         }
     }
 
-    /// <summary>One entry: its key, its array, and its links in the LRU list (80 bytes, no object but the array).</summary>
+    /// <summary>One entry: its key, its native block, and its links in the LRU list (88 bytes, no object).</summary>
     private struct Slot
     {
         public CacheKey Key;
-        public byte[]? Blob;
+        public nint Data;
+        public int Length;
+        public int Readers;
         public long CreatedAtTicks;
         public long ExpiresAtTicks;
         public long SizeBytes;

@@ -2,18 +2,33 @@ namespace TokenOps.Daemon;
 
 /// <summary>
 /// The process's own cost under <c>runtime.*</c>: garbage collections per generation, the total time the GC paused the
-/// process, heap size, what the last gen0/gen1 collection promoted and how long it paused, bytes allocated, CPU time and thread-pool threads. The load test reads these before and after a
+/// process, heap size (committed, fragmented, per generation), what the last gen0/gen1 collection promoted and how long it paused, bytes allocated, CPU time and thread-pool threads. The load test reads these before and after a
 /// run to say how much of the added latency is GC.
 /// </summary>
 internal sealed class RuntimeCounterSource : IDaemonCounterSource
 {
+    private static readonly string[] GenerationNames =
+    [
+        "runtime.gc.gen0_bytes", "runtime.gc.gen1_bytes", "runtime.gc.gen2_bytes", "runtime.gc.loh_bytes", "runtime.gc.poh_bytes",
+    ];
+
     public void WriteCounters(IDictionary<string, long> counters)
     {
         counters["runtime.gc.gen0"] = GC.CollectionCount(0);
         counters["runtime.gc.gen1"] = GC.CollectionCount(1);
         counters["runtime.gc.gen2"] = GC.CollectionCount(2);
         counters["runtime.gc.pause_us"] = (long)GC.GetTotalPauseDuration().TotalMicroseconds;
-        counters["runtime.gc.heap_bytes"] = GC.GetGCMemoryInfo().HeapSizeBytes;
+        var any = GC.GetGCMemoryInfo();
+        counters["runtime.gc.heap_bytes"] = any.HeapSizeBytes;
+        counters["runtime.gc.committed_bytes"] = any.TotalCommittedBytes;
+        counters["runtime.gc.fragmented_bytes"] = any.FragmentedBytes;
+        // Where the heap is, as of the last collection: what a reader of RSS needs to tell live data from garbage.
+        var generations = any.GenerationInfo;
+        for (var i = 0; i < generations.Length && i < GenerationNames.Length; i++)
+        {
+            counters[GenerationNames[i]] = generations[i].SizeAfterBytes;
+        }
+
 
         // The last gen0/gen1 collection: what survived it is what such a pause costs (the GC copies survivors).
         var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);

@@ -34,7 +34,7 @@ public sealed class ResponseCacheTests
     }
 
     [Fact]
-    public void TryGet_ReturnsExactlyWhatWasStored_FromOneArrayOutsideTheYoungGenerations()
+    public void TryGet_ReturnsExactlyWhatWasStored_AsItsOwnCopyOfTheNativeBlock()
     {
         var time = new FakeTimeProvider(Start);
         using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero }, time);
@@ -52,9 +52,126 @@ public sealed class ResponseCacheTests
         Assert.Equal(created, entry.CreatedAt);
         Assert.Equal(created.AddMinutes(3), entry.ExpiresAt);
 
-        // The entry is one array on the pinned object heap, which gen0/gen1 collections neither copy nor trace.
-        Assert.Equal(GC.MaxGeneration, GC.GetGeneration(GetArray(entry.Body)));
-        Assert.Equal(CachedResponse.HeapBytes(GetArray(entry.Body).Length), cache.GetStats().Bytes);
+        // The cache holds the entry in one native block (nothing on the GC heap); a hit gets its own copy of it.
+        var blobLength = GetArray(entry.Body).Length;
+        Assert.Equal(blobLength, cache.NativeBytes);
+        Assert.Equal(CachedResponse.StoredBytes(blobLength), cache.GetStats().Bytes);
+        Assert.True(cache.TryGet(Key("k"), out var again));
+        Assert.NotSame(GetArray(entry.Body), GetArray(again!.Body));
+    }
+
+    [Fact]
+    public void NativeBlocks_AreFreedOnEviction_Expiry_Replacement_Clear_AndDispose()
+    {
+        var time = new FakeTimeProvider(Start);
+        var one = Entry(time, 1000);
+        var blob = (long)GetArray(one.Body).Length;
+        var cache = new ResponseCache(new CacheOptions { Enabled = true, MaxBytes = one.SizeBytes * 3, SweepInterval = TimeSpan.Zero }, time);
+        for (var i = 0; i < 10; i++)
+        {
+            cache.Store(Key("evict" + i), Entry(time, 1000));
+        }
+
+        Assert.Equal(3 * blob, cache.NativeBytes); // seven evicted, their blocks freed at once
+
+        cache.Store(Key("evict9"), Entry(time, 1000)); // replaced
+        Assert.Equal(3 * blob, cache.NativeBytes);
+
+        cache.Store(Key("short"), Entry(time, 1000, TimeSpan.FromSeconds(1)));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(cache.TryGet(Key("short"), out _)); // expired on read
+        Assert.Equal(2 * blob, cache.NativeBytes);
+
+        Assert.Equal(2, cache.Clear());
+        Assert.Equal(0, cache.NativeBytes);
+
+        cache.Store(Key("last"), Entry(time, 1000));
+        cache.Dispose();
+        Assert.Equal(0, cache.NativeBytes);
+        Assert.False(cache.Store(Key("after"), Entry(time, 1000))); // refused once disposed: nothing left to leak
+        Assert.Equal(0, cache.NativeBytes);
+    }
+
+    [Theory]
+    [InlineData("evict")]
+    [InlineData("replace")]
+    [InlineData("clear")]
+    [InlineData("dispose")]
+    public void EntryRemovedWhileAHitCopiesIt_IsFreedByThatHit_AfterItsCopyIsComplete(string removal)
+    {
+        var time = new FakeTimeProvider(Start);
+        var body = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
+        var now = time.GetUtcNow();
+        CachedResponse Make(byte[] b) => new(200, [new("content-type", "application/json")], b, [b.Length], now, now.AddMinutes(10));
+        var size = Make(body).SizeBytes;
+        var cache = new ResponseCache(new CacheOptions { Enabled = true, MaxBytes = size, SweepInterval = TimeSpan.Zero }, time);
+        cache.Store(Key("x"), Make(body));
+        var blob = cache.NativeBytes;
+        var removedDuringCopy = false;
+        cache.CopyingForTests = key =>
+        {
+            if (removedDuringCopy)
+            {
+                return;
+            }
+
+            removedDuringCopy = true;
+            switch (removal)
+            {
+                case "evict": cache.Store(Key("y"), Make(new byte[5000])); break;
+                case "replace": cache.Store(Key("x"), Make(new byte[5000])); break;
+                case "clear": cache.Clear(); break;
+                default: cache.Dispose(); break;
+            }
+
+            // Removed, but not freed: this hit is still reading the block.
+            Assert.True(cache.NativeBytes >= blob);
+        };
+
+        Assert.True(cache.TryGet(Key("x"), out var hit));
+        Assert.True(removedDuringCopy);
+        Assert.Equal(body, hit!.Body.ToArray()); // the original bytes, intact
+        var expected = removal is "evict" or "replace" ? blob : 0; // the block that replaced it, or nothing
+        Assert.Equal(expected, cache.NativeBytes);
+        cache.Dispose();
+        Assert.Equal(0, cache.NativeBytes);
+    }
+
+    [Fact]
+    public void ConcurrentStoresHitsAndClears_NeverServeTornBytes_AndLeakNothing()
+    {
+        var time = new FakeTimeProvider(Start);
+        var now = time.GetUtcNow();
+        static byte[] BodyOf(int n) => Enumerable.Range(0, 300 + (n % 7 * 100)).Select(i => (byte)(i ^ n)).ToArray();
+        var entrySize = new CachedResponse(200, [], BodyOf(6), [BodyOf(6).Length], now, now.AddMinutes(10)).SizeBytes;
+        var cache = new ResponseCache(new CacheOptions { Enabled = true, MaxBytes = entrySize * 8, SweepInterval = TimeSpan.Zero }, time);
+        var hits = 0;
+        Parallel.For(0, 4, worker =>
+        {
+            for (var i = 0; i < 20_000; i++)
+            {
+                var n = (i * 7 + worker) % 24;
+                if (cache.TryGet(Key("c" + n), out var entry))
+                {
+                    Assert.Equal(BodyOf(n), entry!.Body.ToArray());
+                    Interlocked.Increment(ref hits);
+                }
+                else
+                {
+                    var body = BodyOf(n);
+                    cache.Store(Key("c" + n), new CachedResponse(200, [], body, [body.Length], now, now.AddMinutes(10)));
+                }
+
+                if (worker == 0 && i % 997 == 0)
+                {
+                    cache.Clear();
+                }
+            }
+        });
+
+        Assert.True(hits > 0);
+        cache.Dispose();
+        Assert.Equal(0, cache.NativeBytes);
     }
 
     private static byte[] GetArray(ReadOnlyMemory<byte> memory) =>

@@ -108,6 +108,13 @@ public sealed class DaemonHostTests : IDisposable
         // The process's own cost: the load test reads these to say how much of the added latency is GC.
         Assert.True(ready.Counters["runtime.allocated_bytes"] > 0);
         Assert.True(ready.Counters["runtime.gc.heap_bytes"] > 0);
+        Assert.True(ready.Counters["runtime.gc.committed_bytes"] > 0);
+        Assert.True(ready.Counters["runtime.gc.fragmented_bytes"] >= 0);
+        foreach (var generation in new[] { "gen0", "gen1", "gen2", "loh", "poh" })
+        {
+            Assert.True(ready.Counters["runtime.gc." + generation + "_bytes"] >= 0, generation);
+        }
+
         Assert.True(ready.Counters["runtime.cpu_us"] > 0);
         Assert.True(ready.Counters["runtime.gc.gen0"] >= ready.Counters["runtime.gc.gen1"]);
         Assert.True(ready.Counters["runtime.gc.gen1"] >= ready.Counters["runtime.gc.gen2"]);
