@@ -9,16 +9,16 @@ public sealed record CacheOptions
     public TimeSpan Ttl { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Upper bound on the memory the entries occupy (each entry's native block plus its slot and map entry:
-    /// <see cref="CachedResponse.SizeBytes"/>), LRU-evicted beyond it (<c>cache.max_bytes</c>). 8 MB holds ~5,000 chat
-    /// completions of ~1.5 KB, or ~70 streamed replies of 500 tokens (~115 KB of SSE each), within the 10-minute TTL;
-    /// only sustained streams of unique requests reach it, and those never hit anyway. The daemon with everything on stays
-    /// under its 80 MB budget with this bound; raise it for long replays of streamed sessions.
+    /// Upper bound on the memory the entries occupy (each entry's native block, compressed when large, plus its slot and
+    /// map entry), LRU-evicted beyond it (<c>cache.max_bytes</c>). 4 MB holds ~2,700 chat completions of ~1.5 KB, or ~400
+    /// streamed replies of 500 tokens (~115 KB of SSE each, kept Brotli-compressed at ~10 KB), within the 10-minute TTL;
+    /// only sustained streams of unique requests reach it, and those never hit anyway. It keeps the daemon with everything
+    /// on under its 80 MB budget; raise it for long replays.
     /// </summary>
     public long MaxBytes { get; init; } = DefaultMaxBytes;
 
-    /// <summary>The default of <see cref="MaxBytes"/> (and of the <c>cache.max_bytes</c> config key): 8 MB.</summary>
-    public const long DefaultMaxBytes = 8L * 1024 * 1024;
+    /// <summary>The default of <see cref="MaxBytes"/> (and of the <c>cache.max_bytes</c> config key): 4 MB.</summary>
+    public const long DefaultMaxBytes = 4L * 1024 * 1024;
 
     /// <summary>Keep entries across restarts (<c>cache.persist</c>).</summary>
     public bool Persist { get; init; }

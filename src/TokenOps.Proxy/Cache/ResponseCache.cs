@@ -77,8 +77,7 @@ public sealed partial class ResponseCache : IDisposable
     {
         var now = _time.GetUtcNow().UtcTicks;
         int index;
-        nint data;
-        int length;
+        EntryBlock block;
         int statusCode;
         long createdAt;
         long expiresAt;
@@ -103,22 +102,29 @@ public sealed partial class ResponseCache : IDisposable
             Unlink(index);
             LinkFirst(index);
             slot.Readers++;
-            (data, length, statusCode, createdAt, expiresAt) = (slot.Data, slot.Length, slot.StatusCode, slot.CreatedAtTicks, slot.ExpiresAtTicks);
+            (block, statusCode, createdAt, expiresAt) = (slot.Block, slot.StatusCode, slot.CreatedAtTicks, slot.ExpiresAtTicks);
         }
 
         // The copy is the hit's own (it may be replayed for seconds to a slow client); outside the lock, as the block
         // cannot be freed while this reader is counted.
-        var copy = GC.AllocateUninitializedArray<byte>(length);
+        byte[] copy;
         try
         {
             CopyingForTests?.Invoke(key);
-            Marshal.Copy(data, copy, 0, length);
+            copy = block.Unpack();
+        }
+        catch (InvalidDataException)
+        {
+            // Cannot happen short of memory corruption; a miss (the response that follows replaces the entry) is still
+            // the right answer: the cache must never fail a request that works without it.
+            response = null;
+            return false;
         }
         finally
         {
             lock (_lock)
             {
-                ReleaseReader(index, data);
+                ReleaseReader(index, block.Data);
             }
         }
 
@@ -130,23 +136,31 @@ public sealed partial class ResponseCache : IDisposable
     public bool Store(CacheKey key, CachedResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        var size = response.SizeBytes;
-        if (size > _options.MaxBytes || size > _options.MaxEntryBytes + CachedResponse.EntryOverheadBytes + 64 * 1024)
+        if (response.SizeBytes > _options.MaxEntryBytes + CachedResponse.EntryOverheadBytes + 64 * 1024)
         {
             Interlocked.Increment(ref _notStored);
             return false;
         }
 
-        var data = CopyToNative(response.Blob);
+        // Packed (copied, compressed when large) before taking the lock: a large entry is megabytes of work.
+        var block = EntryBlock.Pack(response.Blob);
+        var size = CachedResponse.StoredBytes(block.StoredLength);
+        if (size > _options.MaxBytes)
+        {
+            block.Free();
+            Interlocked.Increment(ref _notStored);
+            return false;
+        }
+
         lock (_lock)
         {
             if (_disposed)
             {
-                Marshal.FreeHGlobal(data);
+                block.Free();
                 return false;
             }
 
-            StoreLocked(key, response, size, data);
+            StoreLocked(key, response, size, block);
             _stores++;
             while (_bytes > _options.MaxBytes && _tail != None && _tail != _head)
             {
@@ -289,15 +303,7 @@ public sealed partial class ResponseCache : IDisposable
 
     // ------------------------------------------------------------ slots (all under _lock)
 
-    /// <summary>The entry's native block, filled (before taking the lock: a large entry is megabytes of copying).</summary>
-    private static nint CopyToNative(byte[] blob)
-    {
-        var data = Marshal.AllocHGlobal(Math.Max(1, blob.Length));
-        Marshal.Copy(blob, 0, data, blob.Length);
-        return data;
-    }
-
-    private void StoreLocked(CacheKey key, CachedResponse response, long size, nint data)
+    private void StoreLocked(CacheKey key, CachedResponse response, long size, EntryBlock block)
     {
         if (_map.TryGetValue(key, out var existing))
         {
@@ -319,13 +325,11 @@ public sealed partial class ResponseCache : IDisposable
             index = _slotCount++;
         }
 
-        var blob = response.Blob;
-        _nativeBytes += blob.Length;
+        _nativeBytes += block.StoredLength;
         _slots[index] = new Slot
         {
             Key = key,
-            Data = data,
-            Length = blob.Length,
+            Block = block,
             CreatedAtTicks = response.CreatedAt.UtcTicks,
             ExpiresAtTicks = response.ExpiresAt.UtcTicks,
             SizeBytes = size,
@@ -346,11 +350,11 @@ public sealed partial class ResponseCache : IDisposable
         {
             // A hit is copying out of it: its last reader frees it (ReleaseReader). The address stays taken until then,
             // so no other entry can be given it meanwhile.
-            _retired.Add(slot.Data, (slot.Readers, slot.Length));
+            _retired.Add(slot.Block.Data, (slot.Readers, slot.Block.StoredLength));
         }
         else
         {
-            FreeBlock(slot.Data, slot.Length);
+            FreeBlock(slot.Block.Data, slot.Block.StoredLength);
         }
 
         slot = new Slot { Next = _free };
@@ -367,7 +371,7 @@ public sealed partial class ResponseCache : IDisposable
 
     private void ReleaseReader(int index, nint data)
     {
-        if (index < _slotCount && _slots[index].Data == data)
+        if (index < _slotCount && _slots[index].Block.Data == data)
         {
             _slots[index].Readers--;
             return;
@@ -461,10 +465,10 @@ public sealed partial class ResponseCache : IDisposable
                 entry.SegmentEnds,
                 DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedAtUnixMs),
                 DateTimeOffset.FromUnixTimeMilliseconds(entry.ExpiresAtUnixMs));
-            var data = CopyToNative(response.Blob);
+            var block = EntryBlock.Pack(response.Blob);
             lock (_lock)
             {
-                StoreLocked(CacheKey.FromHex(entry.KeyHex), response, response.SizeBytes, data);
+                StoreLocked(CacheKey.FromHex(entry.KeyHex), response, CachedResponse.StoredBytes(block.StoredLength), block);
                 while (_bytes > _options.MaxBytes && _tail != None)
                 {
                     Remove(_tail);
@@ -477,8 +481,7 @@ public sealed partial class ResponseCache : IDisposable
     private struct Slot
     {
         public CacheKey Key;
-        public nint Data;
-        public int Length;
+        public EntryBlock Block;
         public int Readers;
         public long CreatedAtTicks;
         public long ExpiresAtTicks;

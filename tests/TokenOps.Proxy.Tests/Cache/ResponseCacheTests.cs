@@ -61,6 +61,53 @@ public sealed class ResponseCacheTests
     }
 
     [Fact]
+    public void AStreamedReply_IsKeptCompressed_AndReplayedByteForByte()
+    {
+        var time = new FakeTimeProvider(Start);
+        var sse = new StringBuilder();
+        var ends = new List<int>();
+        for (var i = 0; i < 500; i++)
+        {
+            sse.Append("data: {\"id\":\"chatcmpl-AbC123\",\"object\":\"chat.completion.chunk\",\"created\":1764849600,\"model\":\"gpt-4o-2024-08-06\",")
+                .Append("\"system_fingerprint\":\"fp_abc\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" word").Append(i).Append("\"},\"finish_reason\":null}]}\n\n");
+            ends.Add(Encoding.UTF8.GetByteCount(sse.ToString()));
+        }
+
+        var body = Encoding.UTF8.GetBytes(sse.ToString());
+        var now = time.GetUtcNow();
+        KeyValuePair<string, string>[] headers = [new("content-type", "text/event-stream"), new("openai-processing-ms", "812")];
+        var reply = new CachedResponse(200, headers, body, ends.ToArray(), now, now.AddMinutes(10));
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero }, time);
+        Assert.True(cache.Store(Key("stream"), reply));
+
+        Assert.True(body.Length > 100_000);
+        Assert.True(cache.NativeBytes < body.Length / 5, $"{cache.NativeBytes:N0} B kept for {body.Length:N0} B");
+        Assert.True(cache.GetStats().Bytes < reply.SizeBytes / 5); // the bound counts what is really kept
+        Assert.True(cache.TryGet(Key("stream"), out var hit));
+        Assert.Equal(body, hit!.Body.ToArray());
+        Assert.Equal(ends, hit.SegmentEnds);
+        Assert.Equal(headers, hit.Headers);
+    }
+
+    [Theory]
+    [InlineData(100)] // below the threshold: raw
+    [InlineData(EntryBlock.CompressMinBytes - 64)]
+    [InlineData(64 * 1024)] // incompressible: raw, as compressing would not save a quarter
+    public void SmallOrIncompressibleEntries_AreKeptRaw(int bodyBytes)
+    {
+        var time = new FakeTimeProvider(Start);
+        var body = new byte[bodyBytes];
+        new Random(7).NextBytes(body);
+        var now = time.GetUtcNow();
+        var entry = new CachedResponse(200, [], body, [body.Length], now, now.AddMinutes(10));
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero }, time);
+        Assert.True(cache.Store(Key("raw"), entry));
+        Assert.Equal(entry.SizeBytes, cache.GetStats().Bytes);
+        Assert.True(cache.TryGet(Key("raw"), out var hit));
+        Assert.Equal(body, hit!.Body.ToArray());
+    }
+
+    [Fact]
     public void NativeBlocks_AreFreedOnEviction_Expiry_Replacement_Clear_AndDispose()
     {
         var time = new FakeTimeProvider(Start);
@@ -100,7 +147,7 @@ public sealed class ResponseCacheTests
     public void EntryRemovedWhileAHitCopiesIt_IsFreedByThatHit_AfterItsCopyIsComplete(string removal)
     {
         var time = new FakeTimeProvider(Start);
-        var body = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
+        var body = Enumerable.Range(0, 3000).Select(i => (byte)i).ToArray(); // below the compression threshold: sizes are exact
         var now = time.GetUtcNow();
         CachedResponse Make(byte[] b) => new(200, [new("content-type", "application/json")], b, [b.Length], now, now.AddMinutes(10));
         var size = Make(body).SizeBytes;
@@ -118,8 +165,8 @@ public sealed class ResponseCacheTests
             removedDuringCopy = true;
             switch (removal)
             {
-                case "evict": cache.Store(Key("y"), Make(new byte[5000])); break;
-                case "replace": cache.Store(Key("x"), Make(new byte[5000])); break;
+                case "evict": cache.Store(Key("y"), Make(new byte[3000])); break;
+                case "replace": cache.Store(Key("x"), Make(new byte[3000])); break;
                 case "clear": cache.Clear(); break;
                 default: cache.Dispose(); break;
             }
@@ -247,9 +294,13 @@ public sealed class ResponseCacheTests
     {
         var time = new FakeTimeProvider(Start);
         using var cache = new ResponseCache(new CacheOptions { Enabled = true, MaxBytes = 1000, SweepInterval = TimeSpan.Zero }, time);
-        Assert.False(cache.Store(Key("big"), Entry(time, 5000)));
+        Assert.False(cache.Store(Key("big"), Entry(time, 3000)));
         Assert.Equal(0, cache.GetStats().Entries);
         Assert.Equal(1, cache.GetStats().NotStored);
+
+        // What counts is what would be kept: 5000 zero bytes compress to a few dozen.
+        Assert.True(cache.Store(Key("compressible"), Entry(time, 5000)));
+        Assert.Equal(1, cache.GetStats().Entries);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.False(config.Capture.Bodies);
         Assert.False(config.Cache.Enabled);
         Assert.Equal(TimeSpan.FromMinutes(10), config.Cache.Ttl);
-        Assert.Equal(8L * 1024 * 1024, config.Cache.MaxBytes);
+        Assert.Equal(4L * 1024 * 1024, config.Cache.MaxBytes);
         Assert.False(config.Optimizer.Enabled);
         Assert.Equal("passive", config.Optimizer.Mode);
         Assert.Equal(0.85, config.Optimizer.MinQuality);
