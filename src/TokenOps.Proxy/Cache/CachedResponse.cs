@@ -66,7 +66,10 @@ public sealed class CachedResponse
 
     public DateTimeOffset ExpiresAt { get; }
 
-    /// <summary>What the entry occupies once cached (see <see cref="StoredBytes"/>): the cache's byte bound is a bound on memory.</summary>
+    /// <summary>
+    /// What the entry occupies once cached raw (see <see cref="StoredBytes"/>). A large entry kept compressed occupies
+    /// less, and the cache counts that (<see cref="EntryBlock"/>).
+    /// </summary>
     public long SizeBytes => StoredBytes(Blob.Length);
 
     /// <summary>The encoded entry: what the cache copies into its native block.</summary>

@@ -20,8 +20,6 @@ internal readonly record struct EntryBlock(nint Data, int StoredLength, int Orig
     private const int Quality = 1;
     private const int Window = 22;
 
-    public bool Compressed => StoredLength != OriginalLength;
-
     /// <summary>Copies (and compresses when worth it) <paramref name="blob"/> into a new native block.</summary>
     public static EntryBlock Pack(byte[] blob)
     {

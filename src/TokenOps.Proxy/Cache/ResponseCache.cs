@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using TokenOps.Core.Caching;
 
 namespace TokenOps.Proxy.Cache;
@@ -31,7 +30,7 @@ public sealed partial class ResponseCache : IDisposable
     private readonly CachePersistenceWriter? _persistence;
     private readonly ITimer? _sweepTimer;
     // Blocks of removed entries that hits are still copying: block → readers left. The last reader frees the block.
-    private readonly Dictionary<nint, (int Readers, int Length)> _retired = new();
+    private readonly Dictionary<nint, (int Readers, EntryBlock Block)> _retired = new();
     private bool _disposed;
     private Slot[] _slots = new Slot[16];
     private int _slotCount; // slots ever handed out; those below it are live or on the free list
@@ -124,7 +123,7 @@ public sealed partial class ResponseCache : IDisposable
         {
             lock (_lock)
             {
-                ReleaseReader(index, block.Data);
+                ReleaseReader(index, block);
             }
         }
 
@@ -350,11 +349,11 @@ public sealed partial class ResponseCache : IDisposable
         {
             // A hit is copying out of it: its last reader frees it (ReleaseReader). The address stays taken until then,
             // so no other entry can be given it meanwhile.
-            _retired.Add(slot.Block.Data, (slot.Readers, slot.Block.StoredLength));
+            _retired.Add(slot.Block.Data, (slot.Readers, slot.Block));
         }
         else
         {
-            FreeBlock(slot.Block.Data, slot.Block.StoredLength);
+            FreeBlock(slot.Block);
         }
 
         slot = new Slot { Next = _free };
@@ -369,30 +368,30 @@ public sealed partial class ResponseCache : IDisposable
         }
     }
 
-    private void ReleaseReader(int index, nint data)
+    private void ReleaseReader(int index, EntryBlock block)
     {
-        if (index < _slotCount && _slots[index].Block.Data == data)
+        if (index < _slotCount && _slots[index].Block.Data == block.Data)
         {
             _slots[index].Readers--;
             return;
         }
 
         // Removed while we copied (a live block's address is unique, so a reused slot never matches).
-        var (readers, length) = _retired[data];
+        var readers = _retired[block.Data].Readers;
         if (readers > 1)
         {
-            _retired[data] = (readers - 1, length);
+            _retired[block.Data] = (readers - 1, block);
             return;
         }
 
-        _retired.Remove(data);
-        FreeBlock(data, length);
+        _retired.Remove(block.Data);
+        FreeBlock(block);
     }
 
-    private void FreeBlock(nint data, int length)
+    private void FreeBlock(EntryBlock block)
     {
-        Marshal.FreeHGlobal(data);
-        _nativeBytes -= length;
+        block.Free();
+        _nativeBytes -= block.StoredLength;
     }
 
     private void LinkFirst(int index)

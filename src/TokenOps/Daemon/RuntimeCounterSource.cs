@@ -29,7 +29,6 @@ internal sealed class RuntimeCounterSource : IDaemonCounterSource
             counters[GenerationNames[i]] = generations[i].SizeAfterBytes;
         }
 
-
         // The last gen0/gen1 collection: what survived it is what such a pause costs (the GC copies survivors).
         var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
         counters["runtime.gc.last_ephemeral.promoted_bytes"] = ephemeral.PromotedBytes;
