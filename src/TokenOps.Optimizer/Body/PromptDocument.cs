@@ -42,10 +42,18 @@ internal sealed class TextSlot(JsonObject owner, string property, int message, s
 
     public SlotKind Kind { get; } = kind;
 
+    // Read once: a parsed value transcodes its UTF-8 to a new string on every read, and the optimizers of one passive run
+    // share these slots (PromptDocument.ReadOnlySlots). The tree is edited through this setter only, so the copy holds.
+    private string? _text;
+
     public string Text
     {
-        get => Owner[Property] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
-        set => Owner[Property] = value;
+        get => _text ??= Owner[Property] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+        set
+        {
+            Owner[Property] = value;
+            _text = value;
+        }
     }
 }
 

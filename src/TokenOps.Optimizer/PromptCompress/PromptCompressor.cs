@@ -341,6 +341,13 @@ internal sealed class PromptCompressor(OptimizerOptions options) : IOptimizer
     /// <summary>Quotes, odd spaces, interior runs and trailing whitespace of one prose line; leading indentation is kept.</summary>
     internal static string NormaliseProse(string line)
     {
+        return IsNormalisedProse(line) ? line : RewriteProse(line); // most lines: nothing to change, nothing to copy
+    }
+
+    /// <summary>The normalisation itself: indent kept, quotes straightened, odd spaces made plain, runs of spaces
+    /// collapsed, trailing spaces and zero-width characters dropped; "" for a line of indent alone.</summary>
+    internal static string RewriteProse(string line)
+    {
         var sb = new StringBuilder(line.Length);
         var i = 0;
         while (i < line.Length && (line[i] == ' ' || line[i] == '\t'))
@@ -399,5 +406,36 @@ internal sealed class PromptCompressor(OptimizerOptions options) : IOptimizer
 
         sb.Length = end;
         return sb.ToString();
+    }
+
+    /// <summary>What <see cref="NormaliseProse"/> would return unchanged: no typographic quote, odd space or tab after the
+    /// indent, no run of spaces, no trailing space, and not a line of indent alone.</summary>
+    private static bool IsNormalisedProse(string line)
+    {
+        var i = 0;
+        while (i < line.Length && (line[i] == ' ' || line[i] == '\t'))
+        {
+            i++;
+        }
+
+        if (i == line.Length)
+        {
+            return line.Length == 0;
+        }
+
+        var previous = '\0';
+        for (; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c is '\u201C' or '\u201D' or '\u201E' or '\u201F' or '\u2018' or '\u2019' or '\u201A' or '\u201B'
+                or '\u00A0' or '\u2007' or '\u202F' or '\t' or '\r' or '\u200B' or '\uFEFF' || (c == ' ' && previous == ' '))
+            {
+                return false;
+            }
+
+            previous = c;
+        }
+
+        return previous != ' ';
     }
 }

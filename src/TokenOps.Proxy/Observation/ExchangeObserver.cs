@@ -136,7 +136,7 @@ internal sealed class ExchangeObserver : IExchangeObserver
             {
                 _tap.CurrentTimestamp = timestamp;
                 _sse.Feed(chunk, _tap);
-                if (_options.CaptureBodies)
+                if (_options.CaptureResponseBodies)
                 {
                     (_responseBody ??= new BoundedBuffer(_options.MaxResponseBytes)).Append(chunk);
                 }
@@ -226,7 +226,7 @@ internal sealed class ExchangeObserver : IExchangeObserver
 
         var body = _requestBody;
         var complete = body is null || !body.Overflowed;
-        if (_options.CaptureBodies && body is not null)
+        if (_options.CaptureRequestBodies && body is not null)
         {
             e.CapturedRequestBody = body.ToArray();
         }
@@ -260,7 +260,7 @@ internal sealed class ExchangeObserver : IExchangeObserver
                 return;
             }
         }
-        else if (_options.CaptureBodies && _responseBody is not null)
+        else if (_options.CaptureResponseBodies && _responseBody is not null)
         {
             e.CapturedResponseBody = _responseBody.ToArray();
         }
@@ -337,7 +337,7 @@ internal sealed class ExchangeObserver : IExchangeObserver
                 body = inflated.WrittenSpan;
             }
 
-            if (_options.CaptureBodies)
+            if (_options.CaptureResponseBodies)
             {
                 e.CapturedResponseBody = body.Length <= _options.MaxResponseBytes
                     ? body.ToArray()

@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Runtime.InteropServices;
 using TokenOps.Core.Events;
 using TokenOps.Tokenizers;
 using ProviderNames = TokenOps.Core.Events.Providers;
@@ -41,7 +43,8 @@ internal static class MessageFingerprint
             return;
         }
 
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var lease = HashLease.Rent();
+        var hash = lease.Hash;
         AppendString(hash, provider);
         if (system.ValueKind != JsonValueKind.Undefined)
         {
@@ -52,7 +55,7 @@ internal static class MessageFingerprint
         {
             // Responses API with a plain string input: a one-message conversation.
             AppendCanonical(hash, messages);
-            e.MessagesHash = Hex(hash.GetCurrentHash());
+            e.MessagesHash = Hex(hash);
             return;
         }
 
@@ -63,7 +66,7 @@ internal static class MessageFingerprint
         {
             if (index == turnStart)
             {
-                e.ParentMessagesHash = Hex(hash.GetCurrentHash());
+                e.ParentMessagesHash = Hex(hash);
             }
 
             AppendCanonical(hash, message);
@@ -71,7 +74,7 @@ internal static class MessageFingerprint
             index++;
         }
 
-        e.MessagesHash = Hex(hash.GetCurrentHash());
+        e.MessagesHash = Hex(hash);
         e.ToolCallCount = toolCalls;
         if (turnStart >= 0)
         {
@@ -196,7 +199,8 @@ internal static class MessageFingerprint
     /// <summary>Hash of (name, arguments) of every tool call in the last assistant turn; call ids are excluded so a repeat is recognised.</summary>
     private static string? HashTurnToolCalls(JsonElement messages, int turnStart)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var lease = HashLease.Rent();
+        var hash = lease.Hash;
         var calls = 0;
         var count = messages.GetArrayLength();
         for (var i = turnStart; i < count; i++)
@@ -252,7 +256,7 @@ internal static class MessageFingerprint
             }
         }
 
-        return calls == 0 ? null : Hex(hash.GetCurrentHash());
+        return calls == 0 ? null : Hex(hash);
     }
 
     private static void FillTools(PromptEvent e, string provider, JsonElement root)
@@ -303,29 +307,18 @@ internal static class MessageFingerprint
     }
 
     /// <summary>Type-tagged, length-prefixed canonical form: sorted keys, no whitespace, <c>cache_control</c> skipped.</summary>
+    /// <remarks>
+    /// Runs once per request on the metering thread, so it reads the document's own UTF-8 bytes
+    /// (<see cref="JsonMarshal"/>) instead of making a string per key and value. Where those bytes could differ from what
+    /// the string would encode to — a backslash escape, a key outside ASCII (UTF-8 byte order is not UTF-16 order), a
+    /// repeated key — it takes the string route, so the hash is the same either way (tests compare both).
+    /// </remarks>
     private static void AppendCanonical(IncrementalHash hash, JsonElement element)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var names = new List<string>();
-                foreach (var p in element.EnumerateObject())
-                {
-                    if (p.Name != "cache_control")
-                    {
-                        names.Add(p.Name);
-                    }
-                }
-
-                names.Sort(StringComparer.Ordinal);
-                hash.AppendData("{"u8);
-                foreach (var name in names)
-                {
-                    AppendString(hash, name);
-                    AppendCanonical(hash, element.GetProperty(name));
-                }
-
-                hash.AppendData("}"u8);
+                AppendObject(hash, element);
                 break;
             case JsonValueKind.Array:
                 hash.AppendData("["u8);
@@ -338,23 +331,197 @@ internal static class MessageFingerprint
                 break;
             case JsonValueKind.String:
                 hash.AppendData("s"u8);
-                AppendString(hash, element.GetString() ?? "");
+                var raw = JsonMarshal.GetRawUtf8Value(element);
+                raw = raw[1..^1]; // the quotes
+                if (raw.IndexOf((byte)'\\') < 0)
+                {
+                    AppendUtf8(hash, raw);
+                }
+                else
+                {
+                    AppendString(hash, element.GetString() ?? "");
+                }
+
                 break;
             default:
                 hash.AppendData("v"u8);
-                AppendString(hash, element.GetRawText());
+                AppendUtf8(hash, JsonMarshal.GetRawUtf8Value(element)); // a number or literal: ASCII, as GetRawText has it
                 break;
         }
     }
 
-    private static void AppendString(IncrementalHash hash, string value)
+    private static void AppendObject(IncrementalHash hash, JsonElement element)
     {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
-        hash.AppendData(length);
-        hash.AppendData(bytes);
+        var count = 0;
+        foreach (var _ in element.EnumerateObject())
+        {
+            count++;
+        }
+
+        var properties = ArrayPool<JsonProperty>.Shared.Rent(Math.Max(1, count));
+        try
+        {
+            var kept = 0;
+            var plain = true;
+            foreach (var p in element.EnumerateObject())
+            {
+                var name = JsonMarshal.GetRawUtf8PropertyName(p);
+                plain &= Ascii.IsValid(name) && name.IndexOf((byte)'\\') < 0;
+                if (!name.SequenceEqual("cache_control"u8) || !plain)
+                {
+                    properties[kept++] = p;
+                }
+            }
+
+            var sorted = properties.AsSpan(0, kept);
+            if (plain)
+            {
+                sorted.Sort(RawNameOrder.Instance);
+                for (var i = 1; i < sorted.Length && plain; i++)
+                {
+                    plain = !JsonMarshal.GetRawUtf8PropertyName(sorted[i]).SequenceEqual(JsonMarshal.GetRawUtf8PropertyName(sorted[i - 1]));
+                }
+            }
+
+            if (!plain)
+            {
+                AppendObjectByStrings(hash, element);
+                return;
+            }
+
+            hash.AppendData("{"u8);
+            foreach (var p in sorted)
+            {
+                AppendUtf8(hash, JsonMarshal.GetRawUtf8PropertyName(p));
+                AppendCanonical(hash, p.Value);
+            }
+
+            hash.AppendData("}"u8);
+        }
+        finally
+        {
+            properties.AsSpan(0, count).Clear();
+            ArrayPool<JsonProperty>.Shared.Return(properties);
+        }
     }
 
-    private static string Hex(byte[] digest) => Convert.ToHexStringLower(digest.AsSpan(0, HashBytes));
+    /// <summary>The string route for an object with escaped, non-ASCII or repeated keys (the canonical form's definition).</summary>
+    private static void AppendObjectByStrings(IncrementalHash hash, JsonElement element)
+    {
+        var names = new List<string>();
+        foreach (var p in element.EnumerateObject())
+        {
+            if (p.Name != "cache_control")
+            {
+                names.Add(p.Name);
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        hash.AppendData("{"u8);
+        foreach (var name in names)
+        {
+            AppendString(hash, name);
+            AppendCanonical(hash, element.GetProperty(name));
+        }
+
+        hash.AppendData("}"u8);
+    }
+
+    private static void AppendString(IncrementalHash hash, string value)
+    {
+        var length = Encoding.UTF8.GetByteCount(value);
+        byte[]? rented = null;
+        var bytes = length <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            AppendUtf8(hash, bytes[..Encoding.UTF8.GetBytes(value, bytes)]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static void AppendUtf8(IncrementalHash hash, ReadOnlySpan<byte> utf8)
+    {
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(length, utf8.Length);
+        hash.AppendData(length);
+        hash.AppendData(utf8);
+    }
+
+    private static string Hex(IncrementalHash hash)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        hash.GetCurrentHash(digest);
+        return Convert.ToHexStringLower(digest[..HashBytes]);
+    }
+
+    /// <summary>Ordinal order of ASCII keys, compared as the document's bytes (the same order as the strings').</summary>
+    private sealed class RawNameOrder : IComparer<JsonProperty>
+    {
+        public static readonly RawNameOrder Instance = new();
+
+        public int Compare(JsonProperty x, JsonProperty y) =>
+            JsonMarshal.GetRawUtf8PropertyName(x).SequenceCompareTo(JsonMarshal.GetRawUtf8PropertyName(y));
+    }
+
+    /// <summary>
+    /// A SHA-256 context reused by the metering thread (two per thread: the conversation's and the tool calls'), where a new
+    /// one per request was a native context and three managed objects.
+    /// </summary>
+    private readonly ref struct HashLease : IDisposable
+    {
+        [ThreadStatic]
+        private static IncrementalHash? t_first;
+
+        [ThreadStatic]
+        private static IncrementalHash? t_second;
+
+        private HashLease(IncrementalHash hash) => Hash = hash;
+
+        public IncrementalHash Hash { get; }
+
+        public static HashLease Rent()
+        {
+            IncrementalHash? hash;
+            if (t_first is not null)
+            {
+                (hash, t_first) = (t_first, null);
+            }
+            else if (t_second is not null)
+            {
+                (hash, t_second) = (t_second, null);
+            }
+            else
+            {
+                hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            }
+
+            return new HashLease(hash);
+        }
+
+        /// <summary>Resets the context (whatever was appended, even by a fill that threw) and keeps it for the next one.</summary>
+        public void Dispose()
+        {
+            Span<byte> discard = stackalloc byte[SHA256.HashSizeInBytes];
+            Hash.GetHashAndReset(discard);
+            if (t_first is null)
+            {
+                t_first = Hash;
+            }
+            else if (t_second is null)
+            {
+                t_second = Hash;
+            }
+            else
+            {
+                Hash.Dispose();
+            }
+        }
+    }
 }

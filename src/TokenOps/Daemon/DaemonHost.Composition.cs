@@ -42,15 +42,20 @@ internal sealed partial class DaemonHost
 
     /// <summary>
     /// [B] The observation tap: request hashing, tokenizers (warmed in the background once the socket listens), usage taps. The passive
-    /// optimizer reads the captured request body off the request path, so it turns capture on for itself and scrubs
-    /// the body before the event is published unless the user opted into <c>capture.bodies</c>.
+    /// optimizer reads the captured request body off the request path, so it turns request capture on for itself and
+    /// scrubs the body before the event is published unless the user opted into <c>capture.bodies</c>. It never reads the
+    /// response, so without the opt-in no response body is copied.
     /// </summary>
     private static void ComposeObservation(IServiceCollection services, TokenOpsConfig config)
     {
         services.AddTokenizerWarmup();
-        var capture = config.Capture.Bodies || PassiveOptimizerNeedsBodies(config);
+        var options = new ObservationOptions
+        {
+            CaptureRequestBodies = config.Capture.Bodies || PassiveOptimizerNeedsBodies(config),
+            CaptureResponseBodies = config.Capture.Bodies,
+        };
         services.AddSingleton<IExchangeObserverFactory>(sp => new ExchangeObserverFactory(
-            new ObservationOptions { CaptureBodies = capture },
+            options,
             TimeProvider.System));
     }
 

@@ -150,4 +150,31 @@ public sealed class PromptCompressorTests
         Assert.Equal("total  8\n\n\n\ndrwx   a", TestBodies.Text(messages[2]!["content"]));
         TestBodies.AssertProviderValid("openai", outcome.Body);
     }
+
+    [Fact]
+    public void NormaliseProse_UnchangedLinesSkipTheCopy_AndEveryLineMatchesTheRewrite()
+    {
+        // The no-copy route must answer exactly what the rewrite does: random lines over the characters it treats
+        // specially, plus the edge cases by hand.
+        Assert.Same("plain words here", PromptCompressor.NormaliseProse("plain words here"));
+        Assert.Same("  indented line", PromptCompressor.NormaliseProse("  indented line"));
+        Assert.Equal("", PromptCompressor.NormaliseProse(" \t "));
+        Assert.Equal("a b", PromptCompressor.NormaliseProse("a  b"));
+        Assert.Equal("a", PromptCompressor.NormaliseProse("a "));
+
+        char[] alphabet = ['a', 'b', ' ', ' ', '\t', '\r', '\u201C', '\u201D', '\u201E', '\u201F', '\u2018', '\u2019', '\u201A', '\u201B',
+            '\u00A0', '\u2007', '\u202F', '\u200B', '\uFEFF', '"', '\'', '#', '-', '\u00E9'];
+        var random = new Random(20261204);
+        for (var n = 0; n < 20_000; n++)
+        {
+            var chars = new char[random.Next(0, 12)];
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = random.Next(3) == 0 ? 'x' : alphabet[random.Next(alphabet.Length)];
+            }
+
+            var line = new string(chars);
+            Assert.Equal(PromptCompressor.RewriteProse(line), PromptCompressor.NormaliseProse(line));
+        }
+    }
 }

@@ -180,6 +180,28 @@ public sealed class ExchangeObserverTests
     }
 
     [Fact]
+    public void Complete_CaptureRequestOnly_ResponseNotCopied_UsageStillRead()
+    {
+        // The passive optimizer's capture (no capture.bodies opt-in): the request is copied, the response never is.
+        var options = new ObservationOptions { CaptureRequestBodies = true };
+        Assert.False(options.CaptureBodies);
+        var json = ObserverHarness.Run("openai", "/v1/chat/completions", ObserverHarness.OpenAIChatRequest, 200, "application/json", "gzip",
+            [ObserverHarness.Gzip(ObserverHarness.Fixture("openai/chat_normal.json"))], options);
+        Assert.Equal(Encoding.UTF8.GetBytes(ObserverHarness.OpenAIChatRequest), json.CapturedRequestBody);
+        Assert.Null(json.CapturedResponseBody);
+        Assert.Equal("provider", json.UsageSource);
+        Assert.True(json.OutputTokens > 0);
+
+        var sse = ObserverHarness.Fixture("anthropic/messages_normal.sse");
+        var streamed = ObserverHarness.Run("anthropic", "/v1/messages", ObserverHarness.AnthropicRequest, 200, "text/event-stream", null,
+            ObserverHarness.Chunks(sse, 50), options);
+        Assert.NotNull(streamed.CapturedRequestBody);
+        Assert.Null(streamed.CapturedResponseBody);
+        Assert.Equal(sse.Length, streamed.ResponseBytes);
+        Assert.Equal("provider", streamed.UsageSource);
+    }
+
+    [Fact]
     public void Complete_StreamTimings_FirstContentEventNotFirstByte()
     {
         // Harness clock: created at 1000, response start at 1050, each chunk +10 ms.

@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using TokenOps.Core.Events;
 
 namespace TokenOps.Proxy.Tests.Observation;
@@ -88,5 +92,106 @@ public sealed class MessageFingerprintTests
         Assert.NotEqual(t1.MessagesHash, edited.ParentMessagesHash);
         Assert.Null(embeddings.MessagesHash);
         Assert.Null(embeddings.ToolCount);
+    }
+
+    // Bodies whose canonical form the byte-level route must reproduce exactly, or hand to the string route: escapes in
+    // values and keys, non-ASCII keys (UTF-8 and UTF-16 orders differ past the BMP), a repeated key, cache_control
+    // spelled plainly and escaped, numbers and literals, surrogate pairs raw and escaped, a value longer than the stack
+    // buffer, nesting.
+    public static TheoryData<string> CanonicalBodies() => new()
+    {
+        """[{"role":"user","content":"plain"}]""",
+        """[{"role":"user","content":"line\nbreak \"quoted\" caf\u00e9 \/ \\"}]""",
+        """[{"role":"user","content":"café 😀 日本"},{"role":"assistant","content":"\ud83d\ude00"}]""",
+        """[{"rôle":"user","content":"x","é":1,"z":2,"a":3}]""",
+        """[{"\uE000":1,"\ud83d\ude00":2,"b":3}]""",
+        """[{"b":1,"a":2,"b":3}]""",
+        """[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]}]""",
+        """[{"role":"user","cache\u005fcontrol":{"type":"ephemeral"},"content":"x"}]""",
+        """[{"role":"user","content":"n","n":1.50e3,"t":true,"f":false,"z":null,"neg":-0,"arr":[1,[2,[3,{}]],[]]}]""",
+        "[{\"role\":\"user\",\"content\":\"" + new string('x', 3000) + "é\\n\"}]",
+        """[{"role":"user","content":"x","Z":1,"_":2,"a":3,"A":4,"~":5,"0":6}]""",
+        """[{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}]""",
+    };
+
+    [Theory]
+    [MemberData(nameof(CanonicalBodies))]
+    public void Fill_MessagesHash_EqualsTheStringDefinitionOfTheCanonicalForm(string messages)
+    {
+        var e = Run("openai", "/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":" + messages + "}");
+
+        using var doc = JsonDocument.Parse(messages);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        ReferenceString(hash, "openai");
+        foreach (var m in doc.RootElement.EnumerateArray())
+        {
+            ReferenceCanonical(hash, m);
+        }
+
+        Assert.Equal(Convert.ToHexStringLower(hash.GetCurrentHash().AsSpan(0, 16)), e.MessagesHash);
+    }
+
+    [Fact]
+    public void Fill_ManyBodiesOnOneThread_SameHashesAsFresh()
+    {
+        // The SHA-256 contexts are reused per thread: every fill must start clean, including after a body that threw.
+        var first = Run("openai", "/v1/chat/completions", OpenAITurn2);
+        for (var i = 0; i < 50; i++)
+        {
+            Run("anthropic", "/v1/messages", """{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}]}""");
+            Run("openai", "/v1/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"broken""");
+        }
+
+        var again = Run("openai", "/v1/chat/completions", OpenAITurn2);
+        Assert.Equal(first.MessagesHash, again.MessagesHash);
+        Assert.Equal(first.ParentMessagesHash, again.ParentMessagesHash);
+        Assert.Equal(first.LastToolCallHash, again.LastToolCallHash);
+    }
+
+    // The canonical form as first defined, on strings: sorted keys (ordinal), cache_control skipped, type tags, UTF-8
+    // length-prefixed strings, raw text for numbers and literals.
+    private static void ReferenceCanonical(IncrementalHash hash, JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = element.EnumerateObject().Select(p => p.Name).Where(n => n != "cache_control").ToList();
+                names.Sort(StringComparer.Ordinal);
+                hash.AppendData("{"u8);
+                foreach (var name in names)
+                {
+                    ReferenceString(hash, name);
+                    ReferenceCanonical(hash, element.GetProperty(name));
+                }
+
+                hash.AppendData("}"u8);
+                break;
+            case JsonValueKind.Array:
+                hash.AppendData("["u8);
+                foreach (var item in element.EnumerateArray())
+                {
+                    ReferenceCanonical(hash, item);
+                }
+
+                hash.AppendData("]"u8);
+                break;
+            case JsonValueKind.String:
+                hash.AppendData("s"u8);
+                ReferenceString(hash, element.GetString()!);
+                break;
+            default:
+                hash.AppendData("v"u8);
+                ReferenceString(hash, element.GetRawText());
+                break;
+        }
+    }
+
+    private static void ReferenceString(IncrementalHash hash, string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        var length = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
+        hash.AppendData(length);
+        hash.AppendData(bytes);
     }
 }
