@@ -119,6 +119,25 @@ public sealed class SqliteEventStoreTests
     }
 
     [Fact]
+    public void OpenWriteConnection_SmallPageCache_WalAndNormalSync()
+    {
+        using var temp = new TestStore();
+        using var store = SqliteEventStore.Open(temp.Options());
+        using var connection = store.OpenWriteConnection();
+
+        Assert.Equal(-512L, Pragma(connection, "cache_size"));
+        Assert.Equal("wal", Pragma(connection, "journal_mode"));
+        Assert.Equal(1L, Pragma(connection, "synchronous")); // NORMAL
+    }
+
+    private static object? Pragma(SqliteConnection connection, string name)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA " + name + ";";
+        return command.ExecuteScalar();
+    }
+
+    [Fact]
     public void Open_GarbageFile_ThrowsCorruptWithPathAndRemedy()
     {
         using var temp = new TestStore();

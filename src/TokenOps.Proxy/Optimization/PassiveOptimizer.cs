@@ -104,20 +104,25 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
 
     private void Analyse(Work work)
     {
-        JsonObject? body;
+        // A pooled document over the captured array (no copy of the body, metadata rented): the tree built over it, and
+        // everything the optimizers make from it, lives only inside this call (recommendations carry no node).
+        JsonDocument document;
         try
         {
-            body = JsonNode.Parse(work.Body) as JsonObject;
+            document = JsonDocument.Parse(work.Body.AsMemory());
         }
         catch (JsonException)
         {
             return;
         }
 
-        if (body is null)
+        using var owned = document;
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             return;
         }
+
+        var body = JsonObject.Create(document.RootElement)!;
 
         var h = work.Header;
         var request = new OptimizationRequest

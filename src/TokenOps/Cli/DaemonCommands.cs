@@ -42,6 +42,8 @@ internal sealed class DaemonCommands
             EventLoopGuard.EnableInlineSocketCompletions();
         }
 
+        MallocArenas.TryLimit();
+
         await using var host = await DaemonHost.BuildAsync(merged, cancellationToken: CancellationToken.None);
         try
         {

@@ -130,6 +130,15 @@ public sealed partial class CliProcessTests : IDisposable
             Assert.Contains($"is ready at 127.0.0.1:{port}", statusOut);
             Assert.Contains("store: off", statusOut);
 
+            // The daemon capped glibc's malloc arenas before starting its threads (MallocArenas): one, unless the
+            // environment says otherwise.
+            using (var http = new HttpClient())
+            {
+                var ready = await http.GetStringAsync($"http://127.0.0.1:{port}/readyz");
+                var expected = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is null ? 1 : 0;
+                Assert.Contains($"\"runtime.malloc.arena_limit\":{expected}", ready.Replace(" ", "", StringComparison.Ordinal));
+            }
+
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
