@@ -79,6 +79,13 @@ public sealed record OptimizerOptions
     public int PassiveQueueCapacity { get; init; } = 256;
 
     /// <summary>
+    /// Request bytes the passive queue may hold at once (internal; 8 MiB). The count bound alone let 256 queued bodies of
+    /// up to <see cref="MaxBodyBytes"/> each (~1 GiB) wait behind a slow analysis; past this bound requests are not
+    /// analysed (counted with the full-queue drops). A body larger than the bound is still taken when nothing is queued.
+    /// </summary>
+    public long PassiveQueueMaxBytes { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>
     /// Set by the daemon when the optimizer needs captured request bodies for passive mode but <c>capture.bodies</c> is false:
     /// the passive hook then takes the body for analysis and clears it from the event before it is published, so nothing is stored.
     /// </summary>

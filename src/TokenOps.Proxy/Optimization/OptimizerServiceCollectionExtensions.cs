@@ -44,6 +44,7 @@ public static class OptimizerServiceCollectionExtensions
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetService<ILoggerFactory>()?.CreateLogger("TokenOps.Optimizer.Passive") ?? NullLogger.Instance));
             services.AddSingleton<IExchangeCompletionHook>(static sp => sp.GetRequiredService<PassiveOptimizer>());
+            services.TryAddSingleton<IPassiveOptimizerStatus>(static sp => sp.GetRequiredService<PassiveOptimizer>());
         }
 
         services.AddTokenizerWarmup();

@@ -12,7 +12,7 @@ namespace TokenOps.Proxy.Optimization;
 /// Passive mode: an <see cref="IExchangeCompletionHook"/> (already off the request path — the client has its whole
 /// response) that hands the captured request body to ONE bounded background worker, which runs the pipeline and
 /// publishes each recommendation as an OptimizationEvent with decision <c>skipped</c>. The request was forwarded
-/// unchanged, so passive mode adds nothing to latency; a full queue drops the analysis (counted), never the request.
+/// unchanged, so passive mode adds nothing to latency; a full queue (256 requests or 8 MiB of bodies by default) drops the analysis (counted), never the request.
 /// </summary>
 /// <remarks>
 /// <para>The worker is a <see cref="DelayedWorkQueue{T}"/>: its thread wakes <see cref="GatherDelay"/> after the first queued
@@ -23,7 +23,7 @@ namespace TokenOps.Proxy.Optimization;
 /// on only for the optimizer (<see cref="OptimizerOptions.ScrubCapturedBodies"/>), the body is taken for analysis and
 /// cleared from the event here — before the event is published — so it is never stored.</para>
 /// </remarks>
-internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDisposable
+internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IPassiveOptimizerStatus, IDisposable
 {
     /// <summary>How long the worker gathers after the first queued request before it analyses the lot.</summary>
     public static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(10);
@@ -35,6 +35,7 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
     private readonly ILogger _logger;
     private readonly DelayedWorkQueue<Work> _queue;
     private long _dropped;
+    private long _queuedBytes;
     private long _processed;
     private long _failed;
 
@@ -79,11 +80,17 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
         var work = new Work(body, new OptimizationRequestHeader(promptEvent.Provider, promptEvent.Operation, promptEvent.RequestModel,
             promptEvent.SessionId, promptEvent.WorkflowId, promptEvent.AgentId, promptEvent.CredentialHash, promptEvent.PromptHash,
             promptEvent.ReserveEnvelopeId(), knownTokens));
-        if (!_queue.TryEnqueue(work))
+        // Bounded in bytes as well as in count: captured bodies wait here until the worker gets to them.
+        var queued = Interlocked.Add(ref _queuedBytes, body.Length);
+        if ((queued > _pipeline.Options.PassiveQueueMaxBytes && queued != body.Length) || !_queue.TryEnqueue(work))
         {
+            Interlocked.Add(ref _queuedBytes, -body.Length);
             Interlocked.Increment(ref _dropped);
         }
     }
+
+    /// <summary>Captured request bytes waiting for analysis (bounded by <see cref="OptimizerOptions.PassiveQueueMaxBytes"/>).</summary>
+    public long QueuedBytes => Volatile.Read(ref _queuedBytes);
 
     private void Handle(Work work)
     {
@@ -98,6 +105,7 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IDispo
         }
         finally
         {
+            Interlocked.Add(ref _queuedBytes, -work.Body.Length);
             Interlocked.Increment(ref _processed);
         }
     }

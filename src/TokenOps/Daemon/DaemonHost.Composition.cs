@@ -64,8 +64,11 @@ internal sealed partial class DaemonHost
     /// <c>optimizer.mode=interactive</c>) rewrites before forwarding; passive recommends off the request path.
     /// Registered after the budget gate and the cache, so the cache keys on what the client sent.
     /// </summary>
-    private static void ComposeOptimizer(IServiceCollection services, TokenOpsConfig config) =>
+    private static void ComposeOptimizer(IServiceCollection services, TokenOpsConfig config)
+    {
         services.AddTokenOpsOptimizer(CreateOptimizerOptions(config));
+        services.AddSingleton<IDaemonCounterSource, PassiveOptimizerCounterSource>();
+    }
 
     internal static OptimizerOptions CreateOptimizerOptions(TokenOpsConfig config) => new()
     {
@@ -194,6 +197,23 @@ internal sealed partial class DaemonHost
         FirstByteTimeout = config.Timeouts.FirstByte,
         IdleTimeout = config.Timeouts.Idle,
     };
+
+    /// <summary>The passive optimizer's figures under <c>optimizer.passive.*</c> (nothing when it is not running).</summary>
+    private sealed class PassiveOptimizerCounterSource(IServiceProvider services) : IDaemonCounterSource
+    {
+        public void WriteCounters(IDictionary<string, long> counters)
+        {
+            if (services.GetService<IPassiveOptimizerStatus>() is not { } passive)
+            {
+                return;
+            }
+
+            counters["optimizer.passive.analysed"] = passive.Processed;
+            counters["optimizer.passive.dropped"] = passive.Dropped;
+            counters["optimizer.passive.failed"] = passive.Failed;
+            counters["optimizer.passive.queued_bytes"] = passive.QueuedBytes;
+        }
+    }
 
     /// <summary>Cache figures for <c>/readyz</c> and <c>tokenops status</c>.</summary>
     private sealed class CacheCounterSource(ResponseCache cache) : IDaemonCounterSource

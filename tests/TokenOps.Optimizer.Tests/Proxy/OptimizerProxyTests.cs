@@ -203,6 +203,49 @@ public sealed class OptimizerProxyTests
     }
 
     [Fact]
+    public async Task PassiveHook_QueueBoundedInBytes_DropsPastTheBoundAndReleasesWhatWasAnalysed()
+    {
+        var options = new OptimizerOptions { Enabled = true, PassiveQueueMaxBytes = 1000 };
+        var pipeline = new OptimizationPipeline(options, TestBodies.Stamper);
+        using var passive = new PassiveOptimizer(pipeline, new Collecting(), new OptimizerMarks(), TimeProvider.System, NullLogger.Instance);
+        PromptEvent Completed(int bodyBytes) => new()
+        {
+            Provider = "openai",
+            Operation = "chat",
+            RequestModel = "gpt-4o",
+            StatusCode = 200,
+            CapturedRequestBody = Encoding.UTF8.GetBytes(Messy.PadRight(bodyBytes)),
+        };
+
+        // The worker wakes 10 ms after the first item: three 400-byte bodies arrive before it, the third over 1000 bytes.
+        passive.OnExchangeCompleted(Completed(400));
+        passive.OnExchangeCompleted(Completed(400));
+        passive.OnExchangeCompleted(Completed(400));
+        Assert.Equal(1, passive.Dropped);
+        Assert.Equal(800, passive.QueuedBytes);
+        await WaitAsync(() => passive.Processed == 2);
+        Assert.Equal(0, passive.QueuedBytes);
+
+        // A body larger than the bound alone is still analysed when nothing waits.
+        passive.OnExchangeCompleted(Completed(5000));
+        await WaitAsync(() => passive.Processed == 3);
+        Assert.Equal(1, passive.Dropped);
+        Assert.Equal(0, passive.QueuedBytes);
+        Assert.Equal(0, passive.Failed);
+    }
+
+    private static async Task WaitAsync(Func<bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!done() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.True(done());
+    }
+
+    [Fact]
     public void PassiveHook_MarkedByInteractive_Ignored()
     {
         var publisher = new Collecting();

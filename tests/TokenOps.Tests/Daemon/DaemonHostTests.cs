@@ -53,6 +53,24 @@ public sealed class DaemonHostTests : IDisposable
         Assert.False(response.Headers.Contains("Server"));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Readyz_PassiveOptimizerCounters_OnlyWhenItRuns(bool enabled)
+    {
+        var config = Config();
+        await using var host = await StartAsync(config with { Optimizer = config.Optimizer with { Enabled = enabled } });
+        using var client = Client(host);
+
+        var ready = JsonSerializer.Deserialize(await client.GetStringAsync("/readyz"), DaemonJsonContext.Default.ReadyResponse)!;
+
+        foreach (var name in new[] { "analysed", "dropped", "failed", "queued_bytes" })
+        {
+            Assert.Equal(enabled, ready.Counters.TryGetValue("optimizer.passive." + name, out var value));
+            Assert.Equal(0, value);
+        }
+    }
+
     [Fact]
     public async Task Version_Json_SourceGeneratedSnakeCase()
     {
