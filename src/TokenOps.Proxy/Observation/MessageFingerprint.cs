@@ -366,8 +366,13 @@ internal static class MessageFingerprint
             foreach (var p in element.EnumerateObject())
             {
                 var name = JsonMarshal.GetRawUtf8PropertyName(p);
-                plain &= Ascii.IsValid(name) && name.IndexOf((byte)'\\') < 0;
-                if (!name.SequenceEqual("cache_control"u8) || !plain)
+                if (!Ascii.IsValid(name) || name.IndexOf((byte)'\\') >= 0)
+                {
+                    plain = false;
+                    break;
+                }
+
+                if (!name.SequenceEqual("cache_control"u8))
                 {
                     properties[kept++] = p;
                 }
