@@ -6,8 +6,9 @@ using TokenOps.Proxy.Providers.OpenAI;
 namespace TokenOps.Proxy.Observation;
 
 /// <summary>
-/// Creates one <see cref="ExchangeObserver"/> per proxied exchange. Wire it in the daemon as
-/// <c>new ExchangeObserverFactory(new ObservationOptions { CaptureBodies = config.Capture.Bodies }, TimeProvider.System)</c>.
+/// Creates one <see cref="ExchangeObserver"/> per proxied exchange. The daemon wires it with the request body captured for
+/// <c>capture.bodies</c> or the passive optimizer and the response body for <c>capture.bodies</c> only
+/// (<see cref="ObservationOptions.CaptureRequestBodies"/>, <see cref="ObservationOptions.CaptureResponseBodies"/>).
 /// The <see cref="TimeProvider"/> must be the one whose timestamps the forwarder passes to
 /// <see cref="IExchangeObserver.OnResponseBody"/> (Stopwatch timestamps for <see cref="TimeProvider.System"/>).
 /// </summary>
