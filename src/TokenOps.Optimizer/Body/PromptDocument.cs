@@ -28,7 +28,7 @@ internal enum SlotKind
 }
 
 /// <summary>One editable text string in the body. Setting <see cref="Text"/> writes it back into the JSON tree.</summary>
-internal sealed class TextSlot(JsonObject owner, string property, int message, string role, SlotKind kind)
+internal sealed class TextSlot(JsonObject owner, string property, int message, string role, SlotKind kind) : ISlot
 {
     public JsonObject Owner { get; } = owner;
 
@@ -239,8 +239,9 @@ internal sealed class PromptDocument
     private List<TextSlot>? _readOnlySlots;
 
     /// <summary>
-    /// <see cref="Slots"/> built once and kept, for read-only looks (<c>IOptimizer.MayPropose</c>) at a document nobody
-    /// edits. An optimizer editing its own copy calls <see cref="Slots"/>: removing messages changes the list.
+    /// <see cref="Slots"/> built once and kept, for read-only looks at a document nobody edits (its
+    /// <see cref="PromptOutline"/>, a system prompt to find). An optimizer editing its own copy calls <see cref="Slots"/>:
+    /// removing messages changes the list.
     /// </summary>
     public IReadOnlyList<TextSlot> ReadOnlySlots => _readOnlySlots ??= Slots();
 

@@ -33,17 +33,16 @@ internal sealed class ContextTrimmer(OptimizerOptions options) : IOptimizer
     public string Kind => OptimizerKinds.ContextTrim;
 
     /// <summary>Only a conversation over <c>optimizer.context_trim.max_tokens</c> with something to drop.</summary>
-    public bool MayPropose(OptimizerInput input)
-    {
-        var max = options.ContextTrimMaxTokens;
-        return max > 0 && input.Tokens > max && input.Document.Container is not null && input.Document.Messages.Count >= 3;
-    }
+    public bool MayPropose(OptimizerLook look) => OverBudget(look.Tokens, look.Outline.HasConversation, look.Outline.MessageCount);
+
+    private bool OverBudget(int tokens, bool hasConversation, int messages) =>
+        options.ContextTrimMaxTokens > 0 && tokens > options.ContextTrimMaxTokens && hasConversation && messages >= 3;
 
     public OptimizerProposal? Propose(OptimizerInput input)
     {
         var max = options.ContextTrimMaxTokens;
         var document = input.Document;
-        if (!MayPropose(input) || document.Container is null)
+        if (!OverBudget(input.Tokens, document.Container is not null, document.Messages.Count) || document.Container is null)
         {
             return null;
         }

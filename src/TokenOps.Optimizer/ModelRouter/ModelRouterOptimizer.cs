@@ -22,12 +22,12 @@ internal sealed class ModelRouterOptimizer(OptimizerOptions options) : IOptimize
     public string Kind => OptimizerKinds.ModelRouter;
 
     /// <summary>Only with router rules and a known model.</summary>
-    public bool MayPropose(OptimizerInput input) => !string.IsNullOrEmpty(input.Model) && options.RouterRules.Count > 0;
+    public bool MayPropose(OptimizerLook look) => !string.IsNullOrEmpty(look.Model) && options.RouterRules.Count > 0;
 
     public OptimizerProposal? Propose(OptimizerInput input)
     {
         var model = input.Model;
-        if (string.IsNullOrEmpty(model) || !MayPropose(input))
+        if (string.IsNullOrEmpty(model) || options.RouterRules.Count == 0)
         {
             return null;
         }

@@ -13,12 +13,30 @@ internal interface IOptimizer
 
     /// <summary>
     /// A cheap look at the request, read-only: false when <see cref="Propose"/> would certainly return null, so the
-    /// pipeline skips copying the body for it. It must never mutate the document, and must not be needed for side
-    /// effects (an optimizer that records state on every request keeps the default).
+    /// pipeline skips copying the body (and, when every optimizer says no, building its tree at all). It must not be
+    /// needed for side effects (an optimizer that records state on every request keeps the default).
     /// </summary>
-    bool MayPropose(OptimizerInput input) => true;
+    bool MayPropose(OptimizerLook look) => true;
 
     OptimizerProposal? Propose(OptimizerInput input);
+}
+
+/// <summary>What <see cref="IOptimizer.MayPropose"/> sees: an outline of the current body, not its tree.</summary>
+internal sealed class OptimizerLook
+{
+    public required OptimizationRequest Request { get; init; }
+
+    public required PromptOutline Outline { get; init; }
+
+    /// <summary>Model the request will go to (after earlier rewrites).</summary>
+    public required string? Model { get; init; }
+
+    /// <summary>Input tokens of the current body (measured by the pipeline).</summary>
+    public required int Tokens { get; init; }
+
+    public required TokenMeter Meter { get; init; }
+
+    public required OptimizerOptions Options { get; init; }
 }
 
 /// <summary>What an optimizer sees.</summary>

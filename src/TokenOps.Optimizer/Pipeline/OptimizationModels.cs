@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
@@ -17,6 +18,13 @@ public sealed class OptimizationRequest
 
     /// <summary>The parsed body. The pipeline never mutates it: optimizers work on copies.</summary>
     public required JsonObject Body { get; init; }
+
+    /// <summary>
+    /// The same body as the <see cref="JsonElement"/> it was parsed into, when the caller has one (and keeps its document
+    /// alive for the run): the pipeline's read-only looks read it, and <see cref="Body"/>'s tree is built only when an
+    /// optimizer may propose. Null: the looks read <see cref="Body"/>.
+    /// </summary>
+    public JsonElement? BodyElement { get; init; }
 
     /// <summary>
     /// Input tokens of <see cref="Body"/> for <see cref="Model"/> when the caller already counted them with the same

@@ -72,19 +72,23 @@ public sealed class OptimizationPipeline
         ArgumentNullException.ThrowIfNull(request);
         var started = _time.GetTimestamp();
         var meter = new TokenMeter(request.Provider, request.Operation, _stamper);
-        // A read-only view of the current body for MayPropose (rebuilt when an accepted rewrite replaces the body).
-        var shared = PromptDocument.Create(request.Provider, request.Operation, request.Body);
-        if (shared is null)
+        // A read-only outline of the current body for MayPropose: from the parsed JSON when the caller has it (no tree is
+        // built unless an optimizer may propose), else from the body's document; rebuilt after an accepted rewrite.
+        var outline = request.BodyElement is { } element
+            ? PromptOutline.Read(request.Provider, request.Operation, element)
+            : PromptDocument.Create(request.Provider, request.Operation, request.Body) is { } given ? PromptOutline.Of(given) : null;
+        if (outline is null)
         {
             return new OptimizationOutcome { Recommendations = [], Body = request.Body, Model = request.Model, Supported = false };
         }
 
         var current = request.Body;
         var model = request.Model;
-        var tokens = request.InputTokens ?? meter.Count(current, model);
+        var tokens = request.InputTokens ?? (request.BodyElement is { } parsed ? meter.Count(parsed, model) : meter.Count(current, model));
         var tokensBefore = tokens;
         var recommendations = new List<Recommendation>();
-        var applied = new StringBuilder();
+        StringBuilder? applied = null;
+        OptimizerLook? look = null;
         decimal? usdSaved = 0m;
         var budget = Options.LatencyBudgetMs >= 1e9 ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(Options.LatencyBudgetMs);
 
@@ -112,16 +116,17 @@ public sealed class OptimizationPipeline
             int after;
             try
             {
-                shared ??= PromptDocument.Create(request.Provider, request.Operation, current)!;
-                if (!optimizer.MayPropose(new OptimizerInput
+                outline ??= PromptOutline.Of(PromptDocument.Create(request.Provider, request.Operation, current)!);
+                look ??= new OptimizerLook
                 {
                     Request = request,
-                    Document = shared,
+                    Outline = outline,
                     Model = model,
                     Tokens = tokens,
                     Meter = meter,
                     Options = Options,
-                }))
+                };
+                if (!optimizer.MayPropose(look))
                 {
                     continue;
                 }
@@ -195,15 +200,18 @@ public sealed class OptimizationPipeline
             if (canApply)
             {
                 current = proposal.Body!;
-                shared = null;
+                outline = null;
+                look = null;
                 model = newModel;
                 tokens = after;
-                if (applied.Length > 0)
+                if (applied is null)
                 {
-                    applied.Append(',');
+                    applied = new StringBuilder(optimizer.Kind);
                 }
-
-                applied.Append(optimizer.Kind);
+                else
+                {
+                    applied.Append(',').Append(optimizer.Kind);
+                }
             }
         }
 
@@ -216,7 +224,7 @@ public sealed class OptimizationPipeline
             TokensBefore = tokensBefore,
             TokensAfter = tokens,
             EstimatedUsdSaved = usdSaved,
-            AppliedKinds = applied.ToString(),
+            AppliedKinds = applied?.ToString() ?? "",
         };
     }
 

@@ -28,8 +28,11 @@ internal sealed class TokenMeter(string provider, string operation, IPromptCostS
         }
 
         using var doc = JsonDocument.Parse(buffer.WrittenMemory);
-        return RequestTokenCounter.Count(Provider, Operation, model, doc.RootElement).Tokens;
+        return Count(doc.RootElement, model);
     }
+
+    /// <summary>Input tokens of a body already parsed (no tree, no serialization).</summary>
+    public int Count(JsonElement body, string? model) => RequestTokenCounter.Count(Provider, Operation, model, body).Tokens;
 
     /// <summary>Raw text tokens (no message overhead), for selection heuristics inside an optimizer.</summary>
     public int CountText(string text, string? model) => TokenCounter.CountText(model, text, Provider).Tokens;

@@ -51,14 +51,14 @@ internal sealed partial class CacheHintOptimizer(OptimizerOptions options) : IOp
     /// Anthropic: always (every request records its prefixes for the session). Otherwise only a first system text with
     /// a volatile line (date, time, UUID) to move out of the cacheable prefix; lines are matched in place, no copies.
     /// </summary>
-    public bool MayPropose(OptimizerInput input)
+    public bool MayPropose(OptimizerLook look)
     {
-        if (input.Document.Dialect == BodyDialect.Anthropic)
+        if (look.Outline.Dialect == BodyDialect.Anthropic)
         {
             return true;
         }
 
-        if (FirstSystemSlot(input.Document) is not { } slot)
+        if (PromptOutline.FirstSystemSlot(look.Outline.Slots, look.Outline.Dialect) is not { } slot)
         {
             return false;
         }
@@ -273,7 +273,7 @@ internal sealed partial class CacheHintOptimizer(OptimizerOptions options) : IOp
 
     private OptimizerProposal? ProposeReorder(OptimizerInput input)
     {
-        var slot = FirstSystemSlot(input.Document);
+        var slot = PromptOutline.FirstSystemSlot(input.Document.ReadOnlySlots, input.Document.Dialect);
         if (slot is null)
         {
             return null;
@@ -360,26 +360,5 @@ internal sealed partial class CacheHintOptimizer(OptimizerOptions options) : IOp
         var probe = new JsonObject { ["tools"] = tools.DeepClone() };
         var empty = new JsonObject();
         return Math.Max(0, input.Meter.Count(probe, input.Model) - input.Meter.Count(empty, input.Model));
-    }
-
-    private static TextSlot? FirstSystemSlot(PromptDocument document)
-    {
-        foreach (var slot in document.ReadOnlySlots)
-        {
-            if (slot.Kind == SlotKind.System)
-            {
-                // OpenAI chat: only a system/developer message that really is first counts as the prefix.
-                if (document.Dialect == BodyDialect.OpenAIChat && slot.Message != 0)
-                {
-                    return null;
-                }
-
-                return slot;
-            }
-
-            return null;
-        }
-
-        return null;
     }
 }

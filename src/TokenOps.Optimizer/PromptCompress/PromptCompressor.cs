@@ -33,14 +33,15 @@ internal sealed class PromptCompressor(OptimizerOptions options) : IOptimizer
     public string Kind => OptimizerKinds.PromptCompress;
 
     /// <summary>Some non-tool text compresses (the same test Propose makes, without writing the result).</summary>
-    public bool MayPropose(OptimizerInput input)
+    public bool MayPropose(OptimizerLook look)
     {
         var stats = new CompressStats();
-        foreach (var slot in input.Document.ReadOnlySlots)
+        var slots = look.Outline.Slots;
+        for (var i = 0; i < slots.Count; i++)
         {
-            if (slot.Kind != SlotKind.ToolResult)
+            if (slots[i].Kind != SlotKind.ToolResult)
             {
-                var text = slot.Text;
+                var text = slots[i].Text;
                 if (!string.Equals(text, Compress(text, options.CompressDuplicateLines, ref stats), StringComparison.Ordinal))
                 {
                     return true;
@@ -99,7 +100,13 @@ internal sealed class PromptCompressor(OptimizerOptions options) : IOptimizer
         return Compress(text, foldDuplicates, ref stats);
     }
 
-    internal static string Compress(string text, bool foldDuplicates, ref CompressStats stats)
+    internal static string Compress(string text, bool foldDuplicates, ref CompressStats stats) =>
+        text.Length == 0 || IsCompressed(text, foldDuplicates)
+            ? text // most texts: nothing to change, nothing to split, copy or join
+            : Rewrite(text, foldDuplicates, ref stats);
+
+    /// <summary>The algorithm itself (see the class remarks), line by line.</summary>
+    internal static string Rewrite(string text, bool foldDuplicates, ref CompressStats stats)
     {
         if (text.Length == 0)
         {
@@ -149,6 +156,44 @@ internal sealed class PromptCompressor(OptimizerOptions options) : IOptimizer
         }
 
         return string.Join('\n', output);
+    }
+
+    /// <summary>
+    /// True only when <see cref="Compress(string, bool, ref CompressStats)"/> would return <paramref name="text"/> unchanged
+    /// (false says nothing): no HTML comment opens, every line is normalised prose (<see cref="IsNormalisedProse"/>; a
+    /// fenced or indented line then comes out the same either way), no blank line starts or ends the text or follows
+    /// another, and, when folding, no line repeats the one before it. Reads the text in place.
+    /// </summary>
+    internal static bool IsCompressed(string text, bool foldDuplicates)
+    {
+        var span = text.AsSpan();
+        if (span.IndexOf("<!--", StringComparison.Ordinal) >= 0)
+        {
+            return false;
+        }
+
+        var previous = ReadOnlySpan<char>.Empty;
+        var first = true;
+        while (true)
+        {
+            var end = span.IndexOf('\n');
+            var line = end < 0 ? span : span[..end];
+            if (!IsNormalisedProse(line)
+                || (line.IsEmpty && (first || end < 0 || previous.IsEmpty))
+                || (foldDuplicates && !first && !line.IsEmpty && line.SequenceEqual(previous)))
+            {
+                return false;
+            }
+
+            if (end < 0)
+            {
+                return true;
+            }
+
+            previous = line;
+            first = false;
+            span = span[(end + 1)..];
+        }
     }
 
     private static void FlushBlank(List<string> output, List<LineKind> outKinds, ref bool pendingBlank, ref int blankRun, ref CompressStats stats)
@@ -410,7 +455,7 @@ internal sealed class PromptCompressor(OptimizerOptions options) : IOptimizer
 
     /// <summary>What <see cref="NormaliseProse"/> would return unchanged: no typographic quote, odd space or tab after the
     /// indent, no run of spaces, no trailing space, and not a line of indent alone.</summary>
-    private static bool IsNormalisedProse(string line)
+    private static bool IsNormalisedProse(ReadOnlySpan<char> line)
     {
         var i = 0;
         while (i < line.Length && (line[i] == ' ' || line[i] == '\t'))

@@ -57,11 +57,12 @@ internal sealed partial class RetrievalPruner(OptimizerOptions options) : IOptim
     private static partial Regex TerminatorRegex();
 
     /// <summary>Only a text long enough to be a retrieval block (the same length test Propose starts with).</summary>
-    public bool MayPropose(OptimizerInput input)
+    public bool MayPropose(OptimizerLook look)
     {
-        foreach (var slot in input.Document.ReadOnlySlots)
+        var slots = look.Outline.Slots;
+        for (var i = 0; i < slots.Count; i++)
         {
-            if (slot.Text.Length >= options.RetrievalMinBlockTokens * 2)
+            if (slots[i].Text.Length >= options.RetrievalMinBlockTokens * 2)
             {
                 return true;
             }

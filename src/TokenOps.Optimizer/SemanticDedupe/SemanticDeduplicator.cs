@@ -28,13 +28,14 @@ internal sealed class SemanticDeduplicator(OptimizerOptions options) : IOptimize
     public string Kind => OptimizerKinds.SemanticDedupe;
 
     /// <summary>A duplicate needs two texts of at least <c>optimizer.dedupe.min_tokens</c> (the test Propose applies to each).</summary>
-    public bool MayPropose(OptimizerInput input)
+    public bool MayPropose(OptimizerLook look)
     {
         var candidates = 0;
-        foreach (var slot in input.Document.ReadOnlySlots)
+        var slots = look.Outline.Slots;
+        for (var i = 0; i < slots.Count; i++)
         {
-            var text = slot.Text;
-            if (text.Length >= options.DedupeMinTokens && input.Meter.CountText(text, input.Model) >= options.DedupeMinTokens
+            var text = slots[i].Text;
+            if (text.Length >= options.DedupeMinTokens && look.Meter.CountText(text, look.Model) >= options.DedupeMinTokens
                 && ++candidates == 2)
             {
                 return true;

@@ -112,8 +112,9 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IPassi
 
     private void Analyse(Work work)
     {
-        // A pooled document over the captured array (no copy of the body, metadata rented): the tree built over it, and
-        // everything the optimizers make from it, lives only inside this call (recommendations carry no node).
+        // A pooled document over the captured array (no copy of the body, metadata rented): the optimizers look at its
+        // elements first, and the tree built over it (only when one of them may propose), and everything they make from
+        // it, lives only inside this call (recommendations carry no node).
         JsonDocument document;
         try
         {
@@ -130,15 +131,15 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IPassi
             return;
         }
 
-        var body = JsonObject.Create(document.RootElement)!;
-
+        var root = document.RootElement;
         var h = work.Header;
         var request = new OptimizationRequest
         {
             Provider = h.Provider,
             Operation = h.Operation,
-            Model = h.Model ?? OptimizerInterceptor.JsonModel(body),
-            Body = body,
+            Model = h.Model ?? JsonModel(root),
+            Body = JsonObject.Create(root)!,
+            BodyElement = root,
             SessionId = h.SessionId,
             WorkflowId = h.WorkflowId,
             AgentId = h.AgentId,
@@ -159,6 +160,10 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IPassi
             _publisher.TryPublish(Envelope.ForOptimization(OptimizationPipeline.ToEvent(recommendation, request), now));
         }
     }
+
+    /// <summary><see cref="OptimizerInterceptor.JsonModel"/> over the parsed element (reading the tree would build it).</summary>
+    private static string? JsonModel(JsonElement root) =>
+        root.TryGetProperty("model"u8, out var model) && model.ValueKind == JsonValueKind.String && model.GetString() is { Length: > 0 } name ? name : null;
 
     /// <summary>Stops the worker after it has analysed what is queued (waits up to 2 s for that).</summary>
     public void Dispose() => _queue.Dispose();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using TokenOps.Optimizer.Body;
 using TokenOps.Optimizer.Pipeline;
@@ -17,7 +18,7 @@ public sealed class OptimizationPipelineTests
 
         public int MayProposeCalls { get; private set; }
 
-        public bool MayPropose(OptimizerInput input)
+        public bool MayPropose(OptimizerLook look)
         {
             MayProposeCalls++;
             return mayPropose;
@@ -192,8 +193,10 @@ public sealed class OptimizationPipelineTests
         foreach (var optimizer in OptimizationPipeline.CreateDefault(options))
         {
             var request = TestBodies.Request("openai", json);
-            var input = Input(request, PromptDocument.Create("openai", request.Operation, request.Body)!, options);
-            var may = optimizer.MayPropose(input);
+            using var parsed = JsonDocument.Parse(json);
+            var fromElement = optimizer.MayPropose(Look(request, PromptOutline.Read("openai", request.Operation, parsed.RootElement)!, options));
+            var may = optimizer.MayPropose(Look(request, PromptOutline.Of(PromptDocument.Create("openai", request.Operation, request.Body)!), options));
+            Assert.Equal(may, fromElement);
             Assert.True(JsonNode.DeepEquals(TestBodies.Parse(json), request.Body)); // read-only
             anyYes |= may;
             if (!may)
@@ -205,6 +208,16 @@ public sealed class OptimizationPipelineTests
 
         Assert.Equal(anyMayPropose, anyYes);
     }
+
+    private static OptimizerLook Look(OptimizationRequest request, PromptOutline outline, OptimizerOptions options) => new()
+    {
+        Request = request,
+        Outline = outline,
+        Model = request.Model,
+        Tokens = TestBodies.Tokens("openai", request.Body),
+        Meter = new TokenMeter("openai", request.Operation, TestBodies.Stamper),
+        Options = options,
+    };
 
     private static OptimizerInput Input(OptimizationRequest request, PromptDocument document, OptimizerOptions options) => new()
     {

@@ -177,4 +177,43 @@ public sealed class PromptCompressorTests
             Assert.Equal(PromptCompressor.RewriteProse(line), PromptCompressor.NormaliseProse(line));
         }
     }
+
+    [Fact]
+    public void Compress_TextsAlreadyCompressedSkipTheRewrite_AndTheSkipIsNeverWrong()
+    {
+        Assert.True(PromptCompressor.IsCompressed("You are terse.", foldDuplicates: true));
+        Assert.False(PromptCompressor.IsCompressed("a\n\n\nb", foldDuplicates: true));
+        Assert.False(PromptCompressor.IsCompressed("\na", foldDuplicates: true));
+        Assert.False(PromptCompressor.IsCompressed("a\n", foldDuplicates: true));
+        Assert.False(PromptCompressor.IsCompressed("same\nsame", foldDuplicates: true));
+        Assert.True(PromptCompressor.IsCompressed("same\nsame", foldDuplicates: false));
+        Assert.False(PromptCompressor.IsCompressed("keep <!-- drop --> this", foldDuplicates: true));
+        var clean = "Line one.\n\n  - item\n    code line";
+        Assert.Same(clean, PromptCompressor.Compress(clean, foldDuplicates: true));
+
+        // Random texts over the lines each rule is about: whenever the skip says "already compressed", the rewrite must
+        // agree, with and without folding.
+        string[] lines = ["", "", "a", "b", "a b", "  a", "    code  x", "\tcode", "```", "~~~", "````", "a  b", "a ", " ", "<!-- c -->",
+            "x -->", "<!-- open", "dup", "dup", "\u201Cq\u201D", "\u00A0a", "b\r", "- item"];
+        var random = new Random(20261205);
+        var skipped = 0;
+        for (var n = 0; n < 20_000; n++)
+        {
+            var text = string.Join('\n', Enumerable.Range(0, random.Next(1, 8)).Select(_ => lines[random.Next(lines.Length)]));
+            foreach (var fold in new[] { true, false })
+            {
+                var stats = new PromptCompressor.CompressStats();
+                var rewritten = PromptCompressor.Rewrite(text, fold, ref stats);
+                if (PromptCompressor.IsCompressed(text, fold))
+                {
+                    skipped++;
+                    Assert.Equal(text, rewritten);
+                }
+
+                Assert.Equal(rewritten, PromptCompressor.Compress(text, fold));
+            }
+        }
+
+        Assert.True(skipped > 2_000, $"only {skipped} of 40000 texts took the skip: the test no longer exercises it");
+    }
 }
