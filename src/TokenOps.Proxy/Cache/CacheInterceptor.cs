@@ -75,19 +75,19 @@ internal sealed class CacheInterceptor : IPreForwardInterceptor
             if (!_cache.TryBeginFlight(key, out var flight))
             {
                 // Someone is fetching this very request right now: wait for their response rather than pay twice.
-                CachedResponse? shared;
+                bool stored;
                 try
                 {
-                    shared = await flight.Result.WaitAsync(http.RequestAborted).ConfigureAwait(false);
+                    stored = await flight.Result.WaitAsync(http.RequestAborted).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
-                    shared = null;
+                    stored = false;
                 }
 
-                if (shared is not null && !http.RequestAborted.IsCancellationRequested)
+                if (stored && !http.RequestAborted.IsCancellationRequested && _cache.TryGet(key, out var shared))
                 {
-                    await ServeAsync(context, shared, body.Length).ConfigureAwait(false);
+                    await ServeAsync(context, shared!, body.Length).ConfigureAwait(false);
                     return true;
                 }
 
@@ -287,16 +287,12 @@ internal sealed class CacheInterceptor : IPreForwardInterceptor
 
         public void OnCompleted(bool success)
         {
-            CachedResponse? entry = null;
+            var stored = false;
             try
             {
                 if (success && _recorder is { Overflowed: false } recorder)
                 {
-                    entry = recorder.Build(_status, _headers, _time.GetUtcNow(), _cache.Options.Ttl);
-                    if (entry is not null && !_cache.Store(_key, entry))
-                    {
-                        entry = null;
-                    }
+                    stored = recorder.StoreInto(_cache, _key, _status, _headers, _time.GetUtcNow(), _cache.Options.Ttl);
                 }
                 else if (_recorder is not null)
                 {
@@ -309,7 +305,7 @@ internal sealed class CacheInterceptor : IPreForwardInterceptor
                 _recorder = null;
                 if (_flight is not null)
                 {
-                    _cache.CompleteFlight(_flight, entry);
+                    _cache.CompleteFlight(_flight, stored);
                 }
             }
         }

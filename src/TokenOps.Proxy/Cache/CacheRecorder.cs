@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace TokenOps.Proxy.Cache;
 
@@ -55,12 +56,16 @@ public sealed class CacheRecorder : IDisposable
         _length += chunk.Length;
     }
 
-    /// <summary>Builds the cache entry; null when the recording overflowed.</summary>
-    public CachedResponse? Build(int statusCode, KeyValuePair<string, string>[] headers, DateTimeOffset now, TimeSpan ttl)
+    /// <summary>
+    /// Stores the recording in <paramref name="cache"/> straight from the recording buffer (no entry object, no array of
+    /// its own); false when it overflowed or the cache did not take it.
+    /// </summary>
+    public bool StoreInto(ResponseCache cache, CacheKey key, int statusCode, KeyValuePair<string, string>[] headers, DateTimeOffset now, TimeSpan ttl)
     {
+        ArgumentNullException.ThrowIfNull(cache);
         if (_overflow)
         {
-            return null;
+            return false;
         }
 
         if (_segmentEnds.Count == 0 || _segmentEnds[^1] != _length)
@@ -68,8 +73,7 @@ public sealed class CacheRecorder : IDisposable
             _segmentEnds.Add(_length);
         }
 
-        // Copied once, straight from the recording buffer into the entry's array.
-        return new CachedResponse(statusCode, headers, _buffer.AsSpan(0, _length), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_segmentEnds), now, now + ttl);
+        return cache.Store(key, statusCode, headers, _buffer.AsSpan(0, _length), CollectionsMarshal.AsSpan(_segmentEnds), now, now + ttl);
     }
 
     public void Dispose() => ReturnBuffer();

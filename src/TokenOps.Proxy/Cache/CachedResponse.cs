@@ -10,10 +10,11 @@ namespace TokenOps.Proxy.Cache;
 /// </summary>
 /// <remarks>
 /// Everything an entry holds (status aside) is encoded in ONE byte array: the headers as UTF-16, the segment ends and the
-/// body. The cache copies that array into a native block of its own and frees the block the moment the entry is evicted
-/// or expires (see <see cref="ResponseCache"/>), so the cache's bound is a bound on memory: no garbage of evicted entries
-/// waits for a full GC, and no cached byte is ever copied or traced by a collection. This wrapper and its array are made
-/// per store and per hit and die young.
+/// body. The cache copies that encoding into a native block of its own and frees the block the moment the entry is
+/// evicted or expires (see <see cref="ResponseCache"/>), so the cache's bound is a bound on memory: no garbage of evicted
+/// entries waits for a full GC, and no cached byte is ever copied or traced by a collection. This wrapper and its array
+/// are made per hit and die young. A response recorded by the proxy is not wrapped at all: it is encoded into a pooled
+/// buffer and packed from there (<see cref="ResponseCache.Store(CacheKey, int, KeyValuePair{string, string}[], ReadOnlySpan{byte}, ReadOnlySpan{int}, DateTimeOffset, DateTimeOffset)"/>).
 /// </remarks>
 public sealed class CachedResponse
 {
@@ -86,21 +87,27 @@ public sealed class CachedResponse
 
     private static byte[] Encode(KeyValuePair<string, string>[] headers, ReadOnlySpan<byte> body, ReadOnlySpan<int> segmentEnds)
     {
-        long length = FixedHeaderBytes + (4L * segmentEnds.Length) + body.Length;
+        var blob = GC.AllocateUninitializedArray<byte>(EncodedLength(headers, body.Length, segmentEnds.Length));
+        EncodeInto(blob, headers, body, segmentEnds);
+        return blob;
+    }
+
+    /// <summary>Bytes the encoding of an entry takes (throws when it would not fit one array).</summary>
+    internal static int EncodedLength(KeyValuePair<string, string>[] headers, int bodyLength, int segmentCount)
+    {
+        long length = FixedHeaderBytes + (4L * segmentCount) + bodyLength;
         foreach (var header in headers)
         {
             length += 8 + (2L * (header.Key.Length + header.Value.Length));
         }
 
-        if (length > Array.MaxLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(body), "A cached response must fit one array.");
-        }
+        return length <= Array.MaxLength ? (int)length : throw new ArgumentOutOfRangeException(nameof(bodyLength), "A cached response must fit one array.");
+    }
 
-        // Short-lived: the cache copies it into its own native block (a single-flight follower may still read it).
-        var blob = GC.AllocateUninitializedArray<byte>((int)length);
-        var span = blob.AsSpan();
-        var bodyOffset = (int)length - body.Length;
+    /// <summary>Writes the encoding into <paramref name="span"/>, exactly <see cref="EncodedLength"/> bytes long.</summary>
+    internal static void EncodeInto(Span<byte> span, KeyValuePair<string, string>[] headers, ReadOnlySpan<byte> body, ReadOnlySpan<int> segmentEnds)
+    {
+        var bodyOffset = span.Length - body.Length;
         BinaryPrimitives.WriteInt32LittleEndian(span, bodyOffset);
         BinaryPrimitives.WriteInt32LittleEndian(span[4..], segmentEnds.Length);
         BinaryPrimitives.WriteInt32LittleEndian(span[8..], headers.Length);
@@ -123,7 +130,6 @@ public sealed class CachedResponse
         }
 
         body.CopyTo(span[offset..]);
-        return blob;
     }
 
     private static int BodyOffset(byte[] blob) => BinaryPrimitives.ReadInt32LittleEndian(blob);

@@ -21,8 +21,13 @@ internal readonly record struct EntryBlock(nint Data, int StoredLength, int Orig
     private const int Window = 22;
 
     /// <summary>Copies (and compresses when worth it) <paramref name="blob"/> into a new native block.</summary>
-    public static EntryBlock Pack(byte[] blob)
+    public static EntryBlock Pack(byte[] blob) => Pack(blob, blob.Length);
+
+    /// <summary>Copies (and compresses when worth it) the first <paramref name="length"/> bytes of <paramref name="buffer"/>
+    /// (a pooled buffer's) into a new native block.</summary>
+    public static EntryBlock Pack(byte[] buffer, int length)
     {
+        var blob = buffer.AsSpan(0, length);
         if (blob.Length >= CompressMinBytes)
         {
             var bound = BrotliEncoder.GetMaxCompressedLength(blob.Length);
@@ -40,7 +45,7 @@ internal readonly record struct EntryBlock(nint Data, int StoredLength, int Orig
             }
         }
 
-        return new EntryBlock(Copy(blob, blob.Length), blob.Length, blob.Length);
+        return new EntryBlock(Copy(buffer, length), length, length);
     }
 
     /// <summary>The entry's bytes as one new array (the hit's own copy).</summary>

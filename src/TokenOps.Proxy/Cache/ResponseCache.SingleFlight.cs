@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace TokenOps.Proxy.Cache;
 
 // Single-flight: identical requests in flight at once go upstream once. The first caller becomes the
-// leader and forwards; the others await the leader's result and are served from it, or fall through
-// and forward themselves when the leader's response could not be cached (error, too large, aborted).
+// leader and forwards; the others await the leader's outcome and, when it stored the response, are
+// served from the cache like any hit (each with its own copy of the entry). They forward themselves when
+// the response could not be cached (error, too large, aborted) or is gone again (evicted meanwhile).
 public sealed partial class ResponseCache
 {
     private readonly ConcurrentDictionary<CacheKey, Flight> _flights = new();
@@ -22,26 +23,26 @@ public sealed partial class ResponseCache
         return ReferenceEquals(current, mine);
     }
 
-    /// <summary>Publishes the leader's outcome (null = not cacheable: followers forward themselves).</summary>
-    public void CompleteFlight(Flight flight, CachedResponse? response)
+    /// <summary>Publishes the leader's outcome: whether it stored the response (false: followers forward themselves).</summary>
+    public void CompleteFlight(Flight flight, bool stored)
     {
         _flights.TryRemove(new KeyValuePair<CacheKey, Flight>(flight.Key, flight));
-        flight.Complete(response);
+        flight.Complete(stored);
     }
 
     public int FlightsInProgress => _flights.Count;
 
     public sealed class Flight
     {
-        private readonly TaskCompletionSource<CachedResponse?> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<bool> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         internal Flight(CacheKey key) => Key = key;
 
         public CacheKey Key { get; }
 
-        /// <summary>Completes with the cached response, or null when followers must forward themselves.</summary>
-        public Task<CachedResponse?> Result => _result.Task;
+        /// <summary>Completes with true when the leader stored the response (look it up), false when followers must forward themselves.</summary>
+        public Task<bool> Result => _result.Task;
 
-        internal void Complete(CachedResponse? response) => _result.TrySetResult(response);
+        internal void Complete(bool stored) => _result.TrySetResult(stored);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using TokenOps.Core.Caching;
 
 namespace TokenOps.Proxy.Cache;
@@ -135,14 +136,46 @@ public sealed partial class ResponseCache : IDisposable
     public bool Store(CacheKey key, CachedResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        if (response.SizeBytes > _options.MaxEntryBytes + CachedResponse.EntryOverheadBytes + 64 * 1024)
+        return Store(key, response.Blob, response.Blob.Length, response.StatusCode, response.CreatedAt, response.ExpiresAt, response);
+    }
+
+    /// <summary>
+    /// Stores a response from its parts (the proxy's recording of a miss): encoded into a pooled buffer and packed from
+    /// there, so a store makes no garbage. Only with persistence on is a <see cref="CachedResponse"/> made (the writer
+    /// saves it later, on its own thread).
+    /// </summary>
+    public bool Store(CacheKey key, int statusCode, KeyValuePair<string, string>[] headers, ReadOnlySpan<byte> body, ReadOnlySpan<int> segmentEnds,
+        DateTimeOffset createdAt, DateTimeOffset expiresAt)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        if (_persistence is not null)
+        {
+            return Store(key, new CachedResponse(statusCode, headers, body, segmentEnds, createdAt, expiresAt));
+        }
+
+        var length = CachedResponse.EncodedLength(headers, body.Length, segmentEnds.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            CachedResponse.EncodeInto(buffer.AsSpan(0, length), headers, body, segmentEnds);
+            return Store(key, buffer, length, statusCode, createdAt, expiresAt, persisted: null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private bool Store(CacheKey key, byte[] encoded, int length, int statusCode, DateTimeOffset createdAt, DateTimeOffset expiresAt, CachedResponse? persisted)
+    {
+        if (CachedResponse.StoredBytes(length) > _options.MaxEntryBytes + CachedResponse.EntryOverheadBytes + 64 * 1024)
         {
             Interlocked.Increment(ref _notStored);
             return false;
         }
 
         // Packed (copied, compressed when large) before taking the lock: a large entry is megabytes of work.
-        var block = EntryBlock.Pack(response.Blob);
+        var block = EntryBlock.Pack(encoded, length);
         var size = CachedResponse.StoredBytes(block.StoredLength);
         if (size > _options.MaxBytes)
         {
@@ -159,7 +192,7 @@ public sealed partial class ResponseCache : IDisposable
                 return false;
             }
 
-            StoreLocked(key, response, size, block);
+            StoreLocked(key, statusCode, createdAt, expiresAt, size, block);
             _stores++;
             while (_bytes > _options.MaxBytes && _tail != None && _tail != _head)
             {
@@ -170,7 +203,11 @@ public sealed partial class ResponseCache : IDisposable
             }
         }
 
-        _persistence?.Upsert(key, response);
+        if (persisted is not null)
+        {
+            _persistence?.Upsert(key, persisted);
+        }
+
         return true;
     }
 
@@ -302,7 +339,7 @@ public sealed partial class ResponseCache : IDisposable
 
     // ------------------------------------------------------------ slots (all under _lock)
 
-    private void StoreLocked(CacheKey key, CachedResponse response, long size, EntryBlock block)
+    private void StoreLocked(CacheKey key, int statusCode, DateTimeOffset createdAt, DateTimeOffset expiresAt, long size, EntryBlock block)
     {
         if (_map.TryGetValue(key, out var existing))
         {
@@ -329,10 +366,10 @@ public sealed partial class ResponseCache : IDisposable
         {
             Key = key,
             Block = block,
-            CreatedAtTicks = response.CreatedAt.UtcTicks,
-            ExpiresAtTicks = response.ExpiresAt.UtcTicks,
+            CreatedAtTicks = createdAt.UtcTicks,
+            ExpiresAtTicks = expiresAt.UtcTicks,
             SizeBytes = size,
-            StatusCode = response.StatusCode,
+            StatusCode = statusCode,
         };
         LinkFirst(index);
         _map[key] = index;
@@ -467,7 +504,7 @@ public sealed partial class ResponseCache : IDisposable
             var block = EntryBlock.Pack(response.Blob);
             lock (_lock)
             {
-                StoreLocked(CacheKey.FromHex(entry.KeyHex), response, CachedResponse.StoredBytes(block.StoredLength), block);
+                StoreLocked(CacheKey.FromHex(entry.KeyHex), response.StatusCode, response.CreatedAt, response.ExpiresAt, CachedResponse.StoredBytes(block.StoredLength), block);
                 while (_bytes > _options.MaxBytes && _tail != None)
                 {
                     Remove(_tail);

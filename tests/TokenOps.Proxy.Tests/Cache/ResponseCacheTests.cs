@@ -331,12 +331,14 @@ public sealed class ResponseCacheTests
                 Interlocked.Increment(ref leaders);
                 await release.Task;
                 var entry = Entry(time, 42);
-                cache.Store(key, entry);
-                cache.CompleteFlight(flight, entry);
+                cache.CompleteFlight(flight, cache.Store(key, entry));
                 return entry;
             }
 
-            return await flight.Result;
+            // A follower is served from the cache, with its own copy of the entry.
+            Assert.True(await flight.Result);
+            Assert.True(cache.TryGet(key, out var shared));
+            return shared;
         })).ToArray();
 
         // Release the leader only once all 50 have asked: on a starved thread pool a task that starts after the flight
@@ -350,22 +352,21 @@ public sealed class ResponseCacheTests
         var results = await Task.WhenAll(tasks);
         Assert.Equal(1, leaders);
         Assert.All(results, r => Assert.Equal(42, r!.Body.Length));
-        Assert.Same(results[0], results[49]);
         Assert.Equal(0, cache.FlightsInProgress);
     }
 
     [Fact]
-    public async Task CompleteFlight_WithNull_FollowersFallThrough_NextCallerLeadsAgain()
+    public async Task CompleteFlight_NotStored_FollowersFallThrough_NextCallerLeadsAgain()
     {
         var time = new FakeTimeProvider(Start);
         using var cache = new ResponseCache(new CacheOptions { Enabled = true, SweepInterval = TimeSpan.Zero }, time);
         var key = Key("fails");
         Assert.True(cache.TryBeginFlight(key, out var leader));
         Assert.False(cache.TryBeginFlight(key, out var follower));
-        cache.CompleteFlight(leader, null);
-        Assert.Null(await follower.Result);
+        cache.CompleteFlight(leader, stored: false);
+        Assert.False(await follower.Result);
         Assert.True(cache.TryBeginFlight(key, out var next));
-        cache.CompleteFlight(next, null);
+        cache.CompleteFlight(next, stored: false);
     }
 
     [Fact]
@@ -391,6 +392,8 @@ public sealed class ResponseCacheTests
             var body = Encoding.UTF8.GetBytes("data: a\n\ndata: b\n\n");
             cache.Store(Key("p"), new CachedResponse(200, [new("content-type", "text/event-stream")], body, [9, 18], time.GetUtcNow(), time.GetUtcNow().AddMinutes(10)));
             cache.Store(Key("short"), Entry(time, 5, TimeSpan.FromSeconds(5)));
+            // From parts, as the proxy stores a recorded miss: persisted too.
+            Assert.True(cache.Store(Key("parts"), 202, [new("x-a", "b")], "{}"u8, [2], time.GetUtcNow(), time.GetUtcNow().AddMinutes(10)));
         }
 
         time.Advance(TimeSpan.FromMinutes(1));
@@ -400,6 +403,8 @@ public sealed class ResponseCacheTests
         Assert.Equal([9, 18], entry.SegmentEnds);
         Assert.Equal("text/event-stream", entry.Headers[0].Value);
         Assert.False(reloaded.TryGet(Key("short"), out _));
+        Assert.True(reloaded.TryGet(Key("parts"), out var parts));
+        Assert.Equal((202, "{}", "b"), (parts!.StatusCode, Encoding.UTF8.GetString(parts.Body.Span), parts.Headers[0].Value));
     }
 
     [Fact]
