@@ -20,8 +20,9 @@ namespace TokenOps.Core.Bus;
 /// <para>Why stay awake while busy: a signal is paid by the requester, and the requesters are the request path (the
 /// socket threads completing exchanges). Signalling the event is a futex call, and the woken thread then waits for
 /// the event's lock the signaller still holds: two wake-ups per signal. Profiled at 1k requests/s (bench/README.md,
-/// 2026-12-05), the socket threads woke the metering thread ~210 times a second that way, with a 10 ms delay. Awake,
-/// the thread costs one timer wake-up per delay, its own, and a request is a single read of the flag.</para>
+/// "Profile of 2026-12-04 (late night)"), the socket threads woke the metering thread ~210 times a second that way,
+/// with a 10 ms delay. Awake, the thread costs one timer wake-up per delay, its own, and a request is a single read
+/// of the flag.</para>
 /// </remarks>
 public sealed class DelayedWakeThread : IDisposable
 {
