@@ -21,12 +21,10 @@ internal interface IOptimizer
     OptimizerProposal? Propose(OptimizerInput input);
 }
 
-/// <summary>What <see cref="IOptimizer.MayPropose"/> sees: an outline of the current body, not its tree.</summary>
-internal sealed class OptimizerLook
+/// <summary>What every optimizer call sees of the request, besides the body.</summary>
+internal abstract class OptimizerContext
 {
     public required OptimizationRequest Request { get; init; }
-
-    public required PromptOutline Outline { get; init; }
 
     /// <summary>Model the request will go to (after earlier rewrites).</summary>
     public required string? Model { get; init; }
@@ -39,23 +37,17 @@ internal sealed class OptimizerLook
     public required OptimizerOptions Options { get; init; }
 }
 
-/// <summary>What an optimizer sees.</summary>
-internal sealed class OptimizerInput
+/// <summary>What <see cref="IOptimizer.MayPropose"/> sees: an outline of the current body, not its tree.</summary>
+internal sealed class OptimizerLook : OptimizerContext
 {
-    public required OptimizationRequest Request { get; init; }
+    public required PromptOutline Outline { get; init; }
+}
 
+/// <summary>What <see cref="IOptimizer.Propose"/> sees.</summary>
+internal sealed class OptimizerInput : OptimizerContext
+{
     /// <summary>The working copy: the optimizer may edit it in place and return it as <see cref="OptimizerProposal.Body"/>.</summary>
     public required PromptDocument Document { get; init; }
-
-    /// <summary>Model the request will go to (after earlier rewrites).</summary>
-    public required string? Model { get; init; }
-
-    /// <summary>Input tokens of the current body (measured by the pipeline).</summary>
-    public required int Tokens { get; init; }
-
-    public required TokenMeter Meter { get; init; }
-
-    public required OptimizerOptions Options { get; init; }
 }
 
 /// <summary>An optimizer's answer.</summary>

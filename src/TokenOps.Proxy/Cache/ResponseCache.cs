@@ -24,6 +24,9 @@ public sealed partial class ResponseCache : IDisposable
 {
     private const int None = -1;
 
+    // Entries encoded up to this size go through a pooled buffer; a larger one gets an array of its own.
+    private const int PooledEncodingMaxBytes = 1024 * 1024;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<CacheKey, int> _map = new();
     private readonly TimeProvider _time;
@@ -154,7 +157,9 @@ public sealed partial class ResponseCache : IDisposable
         }
 
         var length = CachedResponse.EncodedLength(headers, body.Length, segmentEnds.Length);
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        // A rare huge entry gets an array of its own rather than leaving one that size in the shared pool.
+        var pooled = length <= PooledEncodingMaxBytes;
+        var buffer = pooled ? ArrayPool<byte>.Shared.Rent(length) : GC.AllocateUninitializedArray<byte>(length);
         try
         {
             CachedResponse.EncodeInto(buffer.AsSpan(0, length), headers, body, segmentEnds);
@@ -162,7 +167,10 @@ public sealed partial class ResponseCache : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (pooled)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

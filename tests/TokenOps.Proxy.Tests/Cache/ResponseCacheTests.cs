@@ -303,6 +303,27 @@ public sealed class ResponseCacheTests
         Assert.Equal(1, cache.GetStats().Entries);
     }
 
+    [Theory]
+    [InlineData(900)]
+    [InlineData(1_500_000)] // past the pooled encoding buffer's size: an array of its own
+    public void Store_FromParts_ReadsBackTheSameEntry(int bodyBytes)
+    {
+        var time = new FakeTimeProvider(Start);
+        using var cache = new ResponseCache(new CacheOptions { Enabled = true, MaxBytes = 8 << 20, SweepInterval = TimeSpan.Zero }, time);
+        var body = new byte[bodyBytes];
+        new Random(bodyBytes).NextBytes(body); // incompressible: kept raw
+        KeyValuePair<string, string>[] headers = [new("content-type", "text/event-stream"), new("x-request-id", "req_\u00e9")];
+
+        Assert.True(cache.Store(Key("parts"), 203, headers, body, [bodyBytes / 2, bodyBytes], time.GetUtcNow(), time.GetUtcNow().AddMinutes(1)));
+
+        Assert.True(cache.TryGet(Key("parts"), out var entry));
+        Assert.Equal(203, entry!.StatusCode);
+        Assert.Equal(headers, entry.Headers);
+        Assert.Equal([bodyBytes / 2, bodyBytes], entry.SegmentEnds);
+        Assert.True(body.AsSpan().SequenceEqual(entry.Body.Span));
+        Assert.Equal(time.GetUtcNow().AddMinutes(1), entry.ExpiresAt);
+    }
+
     [Fact]
     public void Store_DifferentCredentials_NeverShareEntries()
     {
