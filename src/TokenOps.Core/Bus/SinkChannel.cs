@@ -23,6 +23,8 @@ internal sealed class SinkChannel
 
     // 1 while the consumer is (about to be) asleep on _signal; whoever swaps it back to 0 owns the one Set.
     private PaddedLong _waiting;
+    // With a waker: the consumer takes no batch before this (Environment.TickCount64), the end of its batch interval.
+    private long _notBeforeMs;
     private PaddedLong _dropped;
     private volatile bool _stopping;
 
@@ -49,7 +51,8 @@ internal sealed class SinkChannel
     /// <summary>When set, a publish that finds the consumer asleep asks this waker instead of waking it at once.</summary>
     public DelayedWakeThread? Waker { get; set; }
 
-    /// <summary>Any thread: the consumer is asleep and an event is published for it (a wake-up is due).</summary>
+    /// <summary>Any thread: the consumer is asleep and an event is published for it (a wake-up is due, or will be once
+    /// its batch interval is over).</summary>
     public bool IsWaitingWithWork => Volatile.Read(ref _waiting.Value) != 0 && _ring.HasPublishedNext();
 
     public Task Loop { get; private set; } = Task.CompletedTask;
@@ -99,14 +102,18 @@ internal sealed class SinkChannel
         }
     }
 
-    /// <summary>The deferred waker's call: wake the consumer if it is asleep with work published for it.</summary>
+    /// <summary>The deferred waker's call: wake the consumer if it is asleep with work published for it and its batch
+    /// interval is over (until then the waker keeps coming back: <see cref="IsWaitingWithWork"/> stays true).</summary>
     public void WakeIfPending()
     {
-        if (IsWaitingWithWork)
+        if (IsWaitingWithWork && IsDue)
         {
             WakeSlow();
         }
     }
+
+    /// <summary>The batch interval since the last batch is over (always, without a waker, or when stopping).</summary>
+    private bool IsDue => _stopping || Environment.TickCount64 >= Volatile.Read(ref _notBeforeMs);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void WakeSlow()
@@ -140,7 +147,7 @@ internal sealed class SinkChannel
     {
         while (!_abort.IsCancellationRequested)
         {
-            var count = _ring.Drain(_batch, _batch.Length);
+            var count = IsDue ? _ring.Drain(_batch, _batch.Length) : 0;
             if (count > 0)
             {
                 var started = Environment.TickCount64;
@@ -172,7 +179,8 @@ internal sealed class SinkChannel
             // so either we see the producer's publish or the producer sees our flag (never neither).
             _signal.Reset();
             Interlocked.Exchange(ref _waiting.Value, 1);
-            if (_ring.HasPublishedNext() || _stopping || _abort.IsCancellationRequested)
+            var pending = _ring.HasPublishedNext();
+            if ((pending && IsDue) || _stopping || _abort.IsCancellationRequested)
             {
                 if (Interlocked.Exchange(ref _waiting.Value, 0) != 0)
                 {
@@ -180,6 +188,11 @@ internal sealed class SinkChannel
                 }
 
                 // A waker already took the flag and is calling Set: consume that signal before resetting.
+            }
+            else if (pending)
+            {
+                // Published during the batch interval, by producers that saw us awake: nobody asked the waker for us.
+                Waker!.Request();
             }
 
             await _signal.WaitAsync().ConfigureAwait(false);
@@ -195,7 +208,11 @@ internal sealed class SinkChannel
         }
     }
 
-    /// <summary>The sink's <see cref="IEventSink.BatchInterval"/>: what is published meanwhile waits in the ring and forms the next batch.</summary>
+    /// <summary>
+    /// The sink's <see cref="IEventSink.BatchInterval"/>: what is published meanwhile waits in the ring and forms the next
+    /// batch. With a waker the consumer just sleeps, and the waker (awake anyway while events are published) wakes it once
+    /// the interval is over: a <c>Task.Delay</c> per batch was a timer-thread wake-up and two pool-thread wake-ups.
+    /// </summary>
     private async ValueTask PauseAfterBatchAsync(long startedMs)
     {
         if (_batchInterval <= TimeSpan.Zero || _stopping || _abort.IsCancellationRequested)
@@ -206,6 +223,12 @@ internal sealed class SinkChannel
         var remaining = _batchInterval.TotalMilliseconds - (Environment.TickCount64 - startedMs);
         if (remaining < 1)
         {
+            return;
+        }
+
+        if (Waker is not null)
+        {
+            Volatile.Write(ref _notBeforeMs, startedMs + (long)_batchInterval.TotalMilliseconds);
             return;
         }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TokenOps.Core.Bus;
 using TokenOps.Core.Events;
 using TokenOps.Testing.Time;
@@ -402,6 +403,64 @@ public sealed class EventBusTests
         await sink.WaitForCountAsync(21).WaitAsync(Failsafe);
         Assert.Equal([1, 20], sink.BatchSizes);
         Assert.Equal(Enumerable.Range(0, 21), sink.Received.Select(e => e.Prompt!.MaxTokens!.Value));
+    }
+
+    [Fact]
+    public async Task BatchInterval_WithWaker_EventsPublishedDuringThePause_AreOneBatchWokenByTheWaker()
+    {
+        // With a waker the consumer does not sleep out its interval on a timer: it waits, and the waker wakes it once the
+        // interval is over. Same batches as without one.
+        var sink = new RecordingSink { BatchInterval = TimeSpan.FromMilliseconds(300) };
+        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 64, WakeDelay = TimeSpan.FromMilliseconds(5) });
+        bus.Start();
+        Assert.True(bus.TryPublish(NewEvent(0, 0)));
+        await sink.WaitForCountAsync(1).WaitAsync(Failsafe);
+        var afterFirst = Stopwatch.StartNew();
+        for (var i = 1; i <= 20; i++)
+        {
+            Assert.True(bus.TryPublish(NewEvent(0, i)));
+        }
+
+        await sink.WaitForCountAsync(21).WaitAsync(Failsafe);
+        Assert.Equal([1, 20], sink.BatchSizes);
+        Assert.True(afterFirst.Elapsed >= TimeSpan.FromMilliseconds(150), $"second batch after {afterFirst.Elapsed}: the interval was not kept");
+        Assert.Equal(Enumerable.Range(0, 21), sink.Received.Select(e => e.Prompt!.MaxTokens!.Value));
+    }
+
+    [Fact]
+    public async Task BatchInterval_WithWaker_PublishedWhileTheSinkWrites_StillDeliveredWithoutAnotherPublish()
+    {
+        // Events published while the consumer is inside a batch find it awake, so they do not ask the waker for it; the
+        // consumer must ask for itself when it goes to sleep with them pending, or they would wait for the next publish.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingSink { BatchInterval = TimeSpan.FromMilliseconds(200), Gate = gate.Task };
+        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 64, WakeDelay = TimeSpan.FromMilliseconds(5) });
+        bus.Start();
+        Assert.True(bus.TryPublish(NewEvent(0, 0)));
+        await sink.FirstBatchEntered.WaitAsync(Failsafe);
+        for (var i = 1; i <= 4; i++)
+        {
+            Assert.True(bus.TryPublish(NewEvent(0, i)));
+        }
+
+        gate.SetResult();
+        await sink.WaitForCountAsync(5).WaitAsync(Failsafe);
+        Assert.Equal([1, 4], sink.BatchSizes);
+    }
+
+    [Fact]
+    public async Task BatchInterval_WithWaker_StopDuringThePause_DrainsWithoutWaitingForIt()
+    {
+        var sink = new RecordingSink { BatchInterval = TimeSpan.FromMinutes(10) };
+        var bus = new EventBus([sink], new EventBusOptions { Capacity = 16, WakeDelay = TimeSpan.FromMilliseconds(5) });
+        bus.Start();
+        Assert.True(bus.TryPublish(NewEvent(0, 0)));
+        await sink.WaitForCountAsync(1).WaitAsync(Failsafe);
+        Assert.True(bus.TryPublish(NewEvent(0, 1)));
+
+        Assert.True(await bus.StopAsync(Failsafe));
+        Assert.Equal([0, 1], sink.Received.Select(e => e.Prompt!.MaxTokens!.Value));
+        await bus.DisposeAsync();
     }
 
     [Fact]
