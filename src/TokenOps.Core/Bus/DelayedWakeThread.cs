@@ -52,7 +52,7 @@ public sealed class DelayedWakeThread : IDisposable
     }
 
     /// <summary>Requests that found the thread asleep and signalled it.</summary>
-    public long Signals => Volatile.Read(ref _signals);
+    internal long Signals => Volatile.Read(ref _signals);
 
     /// <summary>The thread is asleep (or about to be): the next <see cref="Request"/> signals it.</summary>
     internal bool IsAsleep => Volatile.Read(ref _sleeping.Value) != 0;

@@ -81,7 +81,7 @@ internal sealed class PromptOutline
 
         BodyDialect dialect;
         JsonElement container = default;
-        var hasConversation = true;
+        JsonElement? plainInput = null; // OpenAI Responses with a string (or other value) for input: no conversation
         switch (provider)
         {
             case "anthropic":
@@ -110,7 +110,7 @@ internal sealed class PromptOutline
                     }
                     else if (input is { } value && IsValue(value))
                     {
-                        hasConversation = false;
+                        plainInput = value;
                     }
                     else
                     {
@@ -132,7 +132,6 @@ internal sealed class PromptOutline
         }
 
         var slots = new List<ISlot>();
-        var count = 0;
         switch (dialect)
         {
             case BodyDialect.OpenAIResponses when Get(root, "instructions") is { } instructions && IsValue(instructions):
@@ -151,16 +150,13 @@ internal sealed class PromptOutline
                 break;
         }
 
-        if (!hasConversation)
+        if (plainInput is { } plain)
         {
-            if (Get(root, "input") is { } input && IsValue(input))
-            {
-                slots.Add(new ElementSlot(input, -1, "user", SlotKind.Message));
-            }
-
+            slots.Add(new ElementSlot(plain, -1, "user", SlotKind.Message));
             return new PromptOutline(dialect, false, 0, slots);
         }
 
+        var count = 0;
         var index = 0;
         foreach (var node in container.EnumerateArray())
         {

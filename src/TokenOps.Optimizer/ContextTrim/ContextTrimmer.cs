@@ -33,16 +33,16 @@ internal sealed class ContextTrimmer(OptimizerOptions options) : IOptimizer
     public string Kind => OptimizerKinds.ContextTrim;
 
     /// <summary>Only a conversation over <c>optimizer.context_trim.max_tokens</c> with something to drop.</summary>
-    public bool MayPropose(OptimizerLook look) => OverBudget(look.Tokens, look.Outline.HasConversation, look.Outline.MessageCount);
+    public bool MayPropose(OptimizerLook look) => look.Outline.HasConversation && OverBudget(look.Tokens, look.Outline.MessageCount);
 
-    private bool OverBudget(int tokens, bool hasConversation, int messages) =>
-        options.ContextTrimMaxTokens > 0 && tokens > options.ContextTrimMaxTokens && hasConversation && messages >= 3;
+    private bool OverBudget(int tokens, int messages) =>
+        options.ContextTrimMaxTokens > 0 && tokens > options.ContextTrimMaxTokens && messages >= 3;
 
     public OptimizerProposal? Propose(OptimizerInput input)
     {
         var max = options.ContextTrimMaxTokens;
         var document = input.Document;
-        if (!OverBudget(input.Tokens, document.Container is not null, document.Messages.Count) || document.Container is null)
+        if (document.Container is null || !OverBudget(input.Tokens, document.Messages.Count))
         {
             return null;
         }

@@ -29,7 +29,7 @@ public sealed class CachedResponse
     // [name UTF-16][value UTF-16], then segmentCount ints, then the body.
     private const int FixedHeaderBytes = 12;
 
-    // Set only on an instance built from parts (the recorder's, handed to single-flight waiters); views decode.
+    // Set only on an instance built from parts (loaded from or saved to the persisted cache, tests); views decode.
     private readonly KeyValuePair<string, string>[]? _headers;
 
     public CachedResponse(int statusCode, KeyValuePair<string, string>[] headers, ReadOnlySpan<byte> body, ReadOnlySpan<int> segmentEnds, DateTimeOffset createdAt, DateTimeOffset expiresAt)

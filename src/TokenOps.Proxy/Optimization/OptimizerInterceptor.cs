@@ -196,6 +196,10 @@ internal sealed class OptimizerInterceptor : IPreForwardInterceptor
     internal static string? JsonModel(JsonObject body) =>
         body["model"] is JsonValue v && v.TryGetValue<string>(out var model) && model.Length > 0 ? model : null;
 
+    /// <summary><see cref="JsonModel(JsonObject)"/> over a parsed element (the passive worker's: reading a tree would build it).</summary>
+    internal static string? JsonModel(JsonElement body) =>
+        body.TryGetProperty("model"u8, out var model) && model.ValueKind == JsonValueKind.String && model.GetString() is { Length: > 0 } name ? name : null;
+
     private static bool Is(StringValues values, string expected)
     {
         foreach (var value in values)

@@ -12,7 +12,8 @@ namespace TokenOps.Proxy.Optimization;
 /// Passive mode: an <see cref="IExchangeCompletionHook"/> (already off the request path — the client has its whole
 /// response) that hands the captured request body to ONE bounded background worker, which runs the pipeline and
 /// publishes each recommendation as an OptimizationEvent with decision <c>skipped</c>. The request was forwarded
-/// unchanged, so passive mode adds nothing to latency; a full queue (256 requests or 8 MiB of bodies by default) drops the analysis (counted), never the request.
+/// unchanged, so passive mode adds nothing to latency; a full queue (256 requests or 8 MiB of bodies by default) drops
+/// the analysis (counted), never the request.
 /// </summary>
 /// <remarks>
 /// <para>The worker is a <see cref="DelayedWorkQueue{T}"/>: its thread wakes <see cref="GatherDelay"/> after the first queued
@@ -137,7 +138,7 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IPassi
         {
             Provider = h.Provider,
             Operation = h.Operation,
-            Model = h.Model ?? JsonModel(root),
+            Model = h.Model ?? OptimizerInterceptor.JsonModel(root),
             Body = JsonObject.Create(root)!,
             BodyElement = root,
             SessionId = h.SessionId,
@@ -160,10 +161,6 @@ internal sealed partial class PassiveOptimizer : IExchangeCompletionHook, IPassi
             _publisher.TryPublish(Envelope.ForOptimization(OptimizationPipeline.ToEvent(recommendation, request), now));
         }
     }
-
-    /// <summary><see cref="OptimizerInterceptor.JsonModel"/> over the parsed element (reading the tree would build it).</summary>
-    private static string? JsonModel(JsonElement root) =>
-        root.TryGetProperty("model"u8, out var model) && model.ValueKind == JsonValueKind.String && model.GetString() is { Length: > 0 } name ? name : null;
 
     /// <summary>Stops the worker after it has analysed what is queued (waits up to 2 s for that).</summary>
     public void Dispose() => _queue.Dispose();
