@@ -206,7 +206,10 @@ public sealed class OptimizerProxyTests
     public async Task PassiveHook_QueueBoundedInBytes_DropsPastTheBoundAndReleasesWhatWasAnalysed()
     {
         var options = new OptimizerOptions { Enabled = true, PassiveQueueMaxBytes = 1000 };
-        var pipeline = new OptimizationPipeline(options, TestBodies.Stamper);
+        // The worker is held inside its first analysis (the pipeline's first clock reading) until the bound is checked, so
+        // how soon it wakes does not matter: a body counts against the bound until its analysis is over.
+        var clock = new HeldClock();
+        var pipeline = new OptimizationPipeline(options, TestBodies.Stamper, clock);
         using var passive = new PassiveOptimizer(pipeline, new Collecting(), new OptimizerMarks(), TimeProvider.System, NullLogger.Instance);
         PromptEvent Completed(int bodyBytes) => new()
         {
@@ -217,12 +220,13 @@ public sealed class OptimizerProxyTests
             CapturedRequestBody = Encoding.UTF8.GetBytes(Messy.PadRight(bodyBytes)),
         };
 
-        // The worker wakes 10 ms after the first item: three 400-byte bodies arrive before it, the third over 1000 bytes.
+        // Three 400-byte bodies: the third would take the queue over 1000 bytes.
         passive.OnExchangeCompleted(Completed(400));
         passive.OnExchangeCompleted(Completed(400));
         passive.OnExchangeCompleted(Completed(400));
         Assert.Equal(1, passive.Dropped);
         Assert.Equal(800, passive.QueuedBytes);
+        clock.Release();
         await WaitAsync(() => passive.Processed == 2);
         Assert.Equal(0, passive.QueuedBytes);
 
@@ -232,6 +236,20 @@ public sealed class OptimizerProxyTests
         Assert.Equal(1, passive.Dropped);
         Assert.Equal(0, passive.QueuedBytes);
         Assert.Equal(0, passive.Failed);
+    }
+
+    /// <summary>A clock whose readings wait until <see cref="Release"/>.</summary>
+    private sealed class HeldClock : TimeProvider
+    {
+        private readonly ManualResetEventSlim _released = new(false);
+
+        public void Release() => _released.Set();
+
+        public override long GetTimestamp()
+        {
+            Assert.True(_released.Wait(TimeSpan.FromSeconds(30)));
+            return base.GetTimestamp();
+        }
     }
 
     private static async Task WaitAsync(Func<bool> done)
