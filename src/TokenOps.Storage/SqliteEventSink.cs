@@ -81,8 +81,10 @@ internal sealed class SqliteEventSink : IEventSink, IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var transaction = _connection.BeginTransaction(deferred: false);
         var inserted = 0L;
+        var slice = CpuSlice.Start(batch);
         for (var i = 0; i < batch.Count; i++)
         {
+            slice.Check(); // a batch is ~20 µs a row: give the core up between rows once in a while (CpuSlice)
             var envelope = batch[i];
             if (envelope.Prompt is { } prompt && envelope.Type == EventTypes.Prompt)
             {

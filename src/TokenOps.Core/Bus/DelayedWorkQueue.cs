@@ -58,11 +58,13 @@ public sealed class DelayedWorkQueue<T> : IDisposable
     public int Drain()
     {
         var handled = 0;
+        var slice = CpuSlice.Start();
         while (_queue.TryDequeue(out var item))
         {
             Interlocked.Decrement(ref _count);
             _handle(item);
             handled++;
+            slice.Check(behind: Volatile.Read(ref _count) > _capacity / 4); // see CpuSlice: yields only while keeping up
         }
 
         return handled;

@@ -284,9 +284,11 @@ internal sealed class SinkChannel
     }
 
     /// <summary>The consumer's reusable batch buffer, exposed read-only. Valid only during WriteBatchAsync.</summary>
-    private sealed class BatchView(Envelope[] items) : IReadOnlyList<Envelope>
+    private sealed class BatchView(Envelope[] items) : ISinkBatch
     {
         public int Count { get; set; }
+
+        public bool IsBacklog => Count * 2 >= items.Length;
 
         public Envelope this[int index] =>
             (uint)index < (uint)Count ? items[index] : throw new ArgumentOutOfRangeException(nameof(index));

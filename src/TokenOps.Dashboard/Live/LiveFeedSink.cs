@@ -44,10 +44,12 @@ public sealed class LiveFeedSink(DashboardOptions options) : IEventSink
             return ValueTask.CompletedTask;
         }
 
+        var slice = CpuSlice.Start(batch);
         for (var i = 0; i < batch.Count; i++)
         {
             if (batch[i].Prompt is { } prompt)
             {
+                slice.Check();
                 // Serialized once per event, shared by every subscriber.
                 var payload = JsonSerializer.SerializeToUtf8Bytes(ToLive(batch[i], prompt), DashboardJsonContext.Default.LiveEvent);
                 foreach (var subscriber in subscribers)

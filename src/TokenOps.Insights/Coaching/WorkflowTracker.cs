@@ -42,11 +42,13 @@ internal sealed class WorkflowTracker(CoachingOptions options, Action<Envelope> 
 
     public ValueTask WriteBatchAsync(IReadOnlyList<Envelope> batch, CancellationToken cancellationToken)
     {
+        var slice = CpuSlice.Start(batch);
         for (var i = 0; i < batch.Count; i++)
         {
             if (batch[i] is { Type: EventTypes.Prompt, Prompt: { } prompt } envelope)
             {
                 Observe(StepRow.FromPrompt(envelope.Id, prompt, envelope.Source));
+                slice.Check(); // outside Observe's lock
             }
         }
 

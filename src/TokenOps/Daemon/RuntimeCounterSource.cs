@@ -3,7 +3,8 @@ namespace TokenOps.Daemon;
 /// <summary>
 /// The process's own cost under <c>runtime.*</c>: garbage collections per generation, the total time the GC paused the
 /// process, heap size (committed, fragmented, per generation), what the last gen0/gen1 collection promoted and how long
-/// it paused, bytes allocated, CPU time, thread-pool threads and the malloc arena cap (<see cref="MallocArenas"/>). The
+/// it paused, bytes allocated, CPU time, thread-pool threads, the malloc arena cap (<see cref="MallocArenas"/>) and how often background bursts gave the
+/// CPU up (<see cref="Core.Bus.CpuSlice"/>). The
 /// load test reads these before and after a run to say how much of the added latency is GC.
 /// </summary>
 internal sealed class RuntimeCounterSource : IDaemonCounterSource
@@ -38,5 +39,6 @@ internal sealed class RuntimeCounterSource : IDaemonCounterSource
         counters["runtime.cpu_us"] = (long)Environment.CpuUsage.TotalTime.TotalMicroseconds;
         counters["runtime.threadpool.threads"] = ThreadPool.ThreadCount;
         counters["runtime.malloc.arena_limit"] = MallocArenas.Limit; // 0: glibc's default (8 per core)
+        counters["runtime.cpu_slice.yields"] = Core.Bus.CpuSlice.Yields;
     }
 }

@@ -159,6 +159,29 @@ public sealed class EventBusTests
         Assert.Equal("flush failed", counters.LastError);
     }
 
+    [Theory]
+    [InlineData(10, true)]
+    [InlineData(5, true)]
+    [InlineData(4, false)]
+    [InlineData(1, false)]
+    public async Task Batches_HoldingHalfMaxBatchSizeOrMore_AreMarkedAsBacklog(int events, bool backlog)
+    {
+        // A backlog batch tells the sink's CpuSlice not to yield: it is behind and must keep its share of the CPU.
+        // Published before the consumer starts, the events form exactly one batch.
+        var sink = new RecordingSink();
+        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 64, MaxBatchSize = 10 });
+        for (var i = 0; i < events; i++)
+        {
+            Assert.True(bus.TryPublish(NewEvent(0, i)));
+        }
+
+        bus.Start();
+        await sink.WaitForCountAsync(events).WaitAsync(Failsafe);
+
+        Assert.Equal([events], sink.BatchSizes);
+        Assert.Equal([backlog], sink.Backlogs);
+    }
+
     [Fact]
     public async Task StopAsync_EventsPublishedBeforeStart_DrainedThenFlushedOnce()
     {

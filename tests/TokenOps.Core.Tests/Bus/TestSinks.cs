@@ -9,6 +9,7 @@ internal sealed class RecordingSink(string name = "recording") : IEventSink
     private readonly Lock _lock = new();
     private readonly List<Envelope> _received = [];
     private readonly List<int> _batchSizes = [];
+    private readonly List<bool> _backlogs = [];
     private TaskCompletionSource _firstBatchEntered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _target = long.MaxValue;
     private TaskCompletionSource _reachedTarget = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -61,6 +62,18 @@ internal sealed class RecordingSink(string name = "recording") : IEventSink
         }
     }
 
+    /// <summary>Per batch: whether the bus marked it as a backlog (<see cref="ISinkBatch.IsBacklog"/>).</summary>
+    public IReadOnlyList<bool> Backlogs
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _backlogs];
+            }
+        }
+    }
+
     public Task WaitForCountAsync(long count)
     {
         lock (_lock)
@@ -103,6 +116,7 @@ internal sealed class RecordingSink(string name = "recording") : IEventSink
         lock (_lock)
         {
             _batchSizes.Add(batch.Count);
+            _backlogs.Add(batch is ISinkBatch { IsBacklog: true });
             for (var i = 0; i < batch.Count; i++)
             {
                 _received.Add(batch[i]);
