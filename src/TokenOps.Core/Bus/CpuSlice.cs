@@ -13,12 +13,13 @@ namespace TokenOps.Core.Bus;
 /// <remarks>
 /// <para>Why: on a 2-core machine a thread that wakes (the client reading its response, an event loop with a new
 /// request) is often placed on the core a background burst is using, and the scheduler lets the running thread go on
-/// for up to a slice first (EEVDF's run-to-parity, ~0.75 ms and more). <c>perf sched timehist</c> at 1k requests/s
-/// (bench/README.md, "Profile of 2026-12-04 (night, 23:00)"): bursts of 0.5–2.3 ms by the SQLite writer and the
-/// metering thread, and a client woken next to one waited 0.79 ms while the other core was idle.</para>
+/// for up to a slice first (EEVDF's run-to-parity, ~0.75 ms and more). <c>perf sched timehist</c> (bench/README.md,
+/// "Profile of 2026-12-04 (night, 23:00)"): at 1k requests/s, bursts of 0.5–2.3 ms by the SQLite writer and the
+/// metering thread; at closed-loop c=1, a client woken next to a metering batch waited 0.79 ms while the other core
+/// was idle.</para>
 /// <para>Only while keeping up. Each <c>sched_yield</c> pushes this thread's deadline back a whole slice, so a thread
 /// that yields every 100 µs on a saturated machine gets far less than its share: the first version fell behind at
-/// closed-loop c=32 and dropped 6k of 70k SQLite events and a fifth of the passive analyses. So a loop that is behind
+/// closed-loop c=32 and dropped 6,371 SQLite events and 23k of 162k passive analyses in 25 s. So a loop that is behind
 /// (<c>behind</c>: its queue or batch holds more than a light load leaves) does not yield, and neither does a burst
 /// whose yields have already cost it <see cref="MaxYieldPerBurst"/>: the machine is busy, and the backlog matters more
 /// than a waiter's next 100 µs.</para>
