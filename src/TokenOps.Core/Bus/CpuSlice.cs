@@ -20,7 +20,7 @@ namespace TokenOps.Core.Bus;
 /// <para>Only while keeping up. Each <c>sched_yield</c> pushes this thread's deadline back a whole slice, so a thread
 /// that yields every 100 µs on a saturated machine gets far less than its share: the first version fell behind at
 /// closed-loop c=32 and dropped 6,371 SQLite events and 23k of 162k passive analyses in 25 s. So a loop that is behind
-/// (<c>behind</c>: its queue or batch holds more than a light load leaves) does not yield, and neither does a burst
+/// (<c>behind</c>: its queue holds more than a quarter of its capacity, its ring more than an eighth) does not yield, and neither does a burst
 /// whose yields have already cost it <see cref="MaxYieldPerBurst"/>: the machine is busy, and the backlog matters more
 /// than a waiter's next 100 µs.</para>
 /// <para>Not inside a lock: call <see cref="Check"/> where holding this thread back blocks nobody.</para>
@@ -91,8 +91,8 @@ public struct CpuSlice
     }
 }
 
-/// <summary>The batch a sink is handed: <see cref="IsBacklog"/> when it holds at least half the bus's
-/// <c>MaxBatchSize</c>, i.e. events are arriving faster than a light load brings them.</summary>
+/// <summary>The batch a sink is handed: <see cref="IsBacklog"/> when the sink's ring held more than an eighth of its
+/// capacity as the batch was taken, i.e. the sink is falling behind the events published for it.</summary>
 public interface ISinkBatch : IReadOnlyList<Events.Envelope>
 {
     bool IsBacklog { get; }

@@ -160,16 +160,16 @@ public sealed class EventBusTests
     }
 
     [Theory]
-    [InlineData(10, true)]
-    [InlineData(5, true)]
-    [InlineData(4, false)]
+    [InlineData(64, true)]
+    [InlineData(9, true)]
+    [InlineData(8, false)]
     [InlineData(1, false)]
-    public async Task Batches_HoldingHalfMaxBatchSizeOrMore_AreMarkedAsBacklog(int events, bool backlog)
+    public async Task Batches_TakenFromARingMoreThanAnEighthFull_AreMarkedAsBacklog(int events, bool backlog)
     {
         // A backlog batch tells the sink's CpuSlice not to yield: it is behind and must keep its share of the CPU.
-        // Published before the consumer starts, the events form exactly one batch.
+        // Published before the consumer starts, the events form exactly one batch (the ring holds 64: an eighth is 8).
         var sink = new RecordingSink();
-        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 64, MaxBatchSize = 10 });
+        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 64, MaxBatchSize = 64 });
         for (var i = 0; i < events; i++)
         {
             Assert.True(bus.TryPublish(NewEvent(0, i)));
