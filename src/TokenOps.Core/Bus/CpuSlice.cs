@@ -20,9 +20,9 @@ namespace TokenOps.Core.Bus;
 /// <para>Only while keeping up. Each <c>sched_yield</c> pushes this thread's deadline back a whole slice, so a thread
 /// that yields every 100 µs on a saturated machine gets far less than its share: the first version fell behind at
 /// closed-loop c=32 and dropped 6,371 SQLite events and 23k of 162k passive analyses in 25 s. So a loop that is behind
-/// (<c>behind</c>: its queue holds more than a quarter of its capacity, its ring more than an eighth) does not yield, and neither does a burst
-/// whose yields have already cost it <see cref="MaxYieldPerBurst"/>: the machine is busy, and the backlog matters more
-/// than a waiter's next 100 µs.</para>
+/// does not yield (<c>behind</c>: a work queue more than a quarter full, a sink whose ring was more than an eighth full
+/// when it took the batch), and neither does a burst whose yields have already cost it <see cref="MaxYieldPerBurst"/>:
+/// the machine is busy, and the backlog matters more than a waiter's next 100 µs.</para>
 /// <para>Not inside a lock: call <see cref="Check"/> where holding this thread back blocks nobody.</para>
 /// </remarks>
 public struct CpuSlice
