@@ -9,6 +9,8 @@ namespace TokenOps.Benchmarks.Cache;
 /// dictionary lookup (issue [C]). The baseline hashes the body alone; a hit lookup and a store (replacing an entry:
 /// what a refreshed miss does once the upstream response completed, off the request path) are shown too, the store both
 /// from an entry object and from a recording's parts (what the proxy does: encoded into a pooled buffer, no garbage).
+/// <see cref="RecordAndStoreSseStream"/> is a streamed reply's whole cache cost, on the socket thread that relays it:
+/// recording the load test's 64-event stream chunk by chunk, then storing it (Brotli, as it is over 4 KB).
 /// </summary>
 [MemoryDiagnoser]
 public class CacheLookupBenchmarks
@@ -20,6 +22,8 @@ public class CacheLookupBenchmarks
     private CachedResponse _replacement = null!;
     private KeyValuePair<string, string>[] _headers = [];
     private byte[] _recorded = [];
+    private byte[][] _sseEvents = [];
+    private KeyValuePair<string, string>[] _sseHeaders = [];
 
     [GlobalSetup]
     public void Setup()
@@ -33,6 +37,8 @@ public class CacheLookupBenchmarks
         _replacement = new CachedResponse(200, [new("content-type", "application/json")], new byte[1225], [1225], now, now.AddHours(1));
         _headers = [new("content-type", "application/json"), new("x-request-id", "req_0123456789abcdef")];
         _recorded = new byte[1225];
+        _sseEvents = SseStream(64);
+        _sseHeaders = [new("content-type", "text/event-stream"), new("x-request-id", "req_0123456789abcdef")];
     }
 
     [GlobalCleanup]
@@ -59,5 +65,32 @@ public class CacheLookupBenchmarks
     {
         var now = DateTimeOffset.UtcNow;
         return _cache.Store(_replacedKey, 200, _headers, _recorded, [_recorded.Length], now, now.AddHours(1));
+    }
+
+    [Benchmark]
+    public bool RecordAndStoreSseStream()
+    {
+        using var recorder = new CacheRecorder(_cache.Options.MaxEntryBytes, eventStream: true);
+        foreach (var chunk in _sseEvents)
+        {
+            recorder.Append(chunk);
+        }
+
+        return recorder.StoreInto(_cache, _replacedKey, 200, _sseHeaders, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+    }
+
+    /// <summary>The load test's fake upstream's shape: a role event, <paramref name="tokens"/> content events, usage, [DONE].</summary>
+    private static byte[][] SseStream(int tokens)
+    {
+        const string Head = "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1733300000,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":";
+        var events = new List<byte[]> { System.Text.Encoding.UTF8.GetBytes(Head + "{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n") };
+        for (var i = 0; i < tokens; i++)
+        {
+            events.Add(System.Text.Encoding.UTF8.GetBytes(Head + "{\"content\":\"token" + i + " \"},\"finish_reason\":null}]}\n\n"));
+        }
+
+        events.Add(System.Text.Encoding.UTF8.GetBytes(Head + "{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":24,\"completion_tokens\":" + tokens + ",\"total_tokens\":" + (24 + tokens) + "}}\n\n"));
+        events.Add("data: [DONE]\n\n"u8.ToArray());
+        return [.. events];
     }
 }
