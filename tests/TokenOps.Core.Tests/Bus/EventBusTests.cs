@@ -408,14 +408,10 @@ public sealed class EventBusTests
         Assert.Equal(Enumerable.Range(0, 20), first.Received.Select(e => e.Prompt!.MaxTokens!.Value));
     }
 
-    [Fact]
-    public async Task BatchInterval_EventsPublishedDuringThePause_AreOneBatchAndALoneEventIsNotDelayed()
+    /// <summary>Publishes one event and waits for its batch, then publishes 20 more (while the consumer pauses out its batch
+    /// interval) and waits for them too.</summary>
+    private static async Task PublishLoneEventThenTwentyAsync(EventBus bus, RecordingSink sink)
     {
-        // The first event after a quiet spell is delivered at once; the 20 published while the consumer pauses (a long
-        // interval, so the result does not depend on the machine's speed) wait for the pause and form one batch.
-        var sink = new RecordingSink { BatchInterval = TimeSpan.FromMilliseconds(500) };
-        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 64, WakeDelay = TimeSpan.Zero });
-        bus.Start();
         Assert.True(bus.TryPublish(NewEvent(0, 0)));
         await sink.WaitForCountAsync(1).WaitAsync(Failsafe);
         for (var i = 1; i <= 20; i++)
@@ -424,6 +420,17 @@ public sealed class EventBusTests
         }
 
         await sink.WaitForCountAsync(21).WaitAsync(Failsafe);
+    }
+
+    [Fact]
+    public async Task BatchInterval_EventsPublishedDuringThePause_AreOneBatchAndALoneEventIsNotDelayed()
+    {
+        // The first event after a quiet spell is delivered at once; the 20 published while the consumer pauses (a long
+        // interval, so the result does not depend on the machine's speed) wait for the pause and form one batch.
+        var sink = new RecordingSink { BatchInterval = TimeSpan.FromMilliseconds(500) };
+        await using var bus = new EventBus([sink], new EventBusOptions { Capacity = 64, WakeDelay = TimeSpan.Zero });
+        bus.Start();
+        await PublishLoneEventThenTwentyAsync(bus, sink);
         Assert.Equal([1, 20], sink.BatchSizes);
         Assert.Equal(Enumerable.Range(0, 21), sink.Received.Select(e => e.Prompt!.MaxTokens!.Value));
     }
@@ -439,14 +446,7 @@ public sealed class EventBusTests
         // The first batch starts after this publish, and the second no sooner than an interval after the first started
         // (less the coarse clock's few milliseconds): a lower bound however slow the machine.
         var sinceFirstPublish = Stopwatch.StartNew();
-        Assert.True(bus.TryPublish(NewEvent(0, 0)));
-        await sink.WaitForCountAsync(1).WaitAsync(Failsafe);
-        for (var i = 1; i <= 20; i++)
-        {
-            Assert.True(bus.TryPublish(NewEvent(0, i)));
-        }
-
-        await sink.WaitForCountAsync(21).WaitAsync(Failsafe);
+        await PublishLoneEventThenTwentyAsync(bus, sink);
         Assert.Equal([1, 20], sink.BatchSizes);
         Assert.True(sinceFirstPublish.Elapsed >= TimeSpan.FromMilliseconds(280), $"second batch {sinceFirstPublish.Elapsed} after the first publish: the interval was not kept");
         Assert.Equal(Enumerable.Range(0, 21), sink.Received.Select(e => e.Prompt!.MaxTokens!.Value));
