@@ -50,8 +50,8 @@ public struct CpuSlice
     /// <summary>Yields so far, by every background loop of the process (<c>/readyz</c>: <c>runtime.cpu_slice.yields</c>).</summary>
     public static long Yields => Volatile.Read(ref s_yields);
 
-    /// <summary>How often this burst yielded.</summary>
-    public int BurstYields { get; private set; }
+    /// <summary>How often this burst yielded (tests).</summary>
+    internal int BurstYields { get; private set; }
 
     /// <summary>Starts a burst now.</summary>
     public static CpuSlice Start() => new(Budget, MaxYieldPerBurst, behind: false);
