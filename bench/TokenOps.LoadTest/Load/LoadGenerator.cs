@@ -71,9 +71,15 @@ internal static class LoadGenerator
         var idle = new Stack<int>(connectionCount);
         var idleLock = new object();
         var stopping = 0;
+        var traceDir = Environment.GetEnvironmentVariable(TraceDirVariable);
         for (var i = 0; i < connectionCount; i++)
         {
             slots[i] = new OpenSlot(ClientConnection.Connect(target.EndPoint, receiveTimeoutMs: 0), template.CreateBuffer());
+            if (!string.IsNullOrEmpty(traceDir))
+            {
+                slots[i].Trace = [];
+            }
+
             idle.Push(i);
         }
 
@@ -96,6 +102,7 @@ internal static class LoadGenerator
                         {
                             slot.Latency.RecordTicks(done - intended);
                             slot.MeasuredCount++;
+                            slot.Trace?.Add((intended, Volatile.Read(ref slot.SentTicks), done));
                         }
                         else
                         {
@@ -199,6 +206,7 @@ internal static class LoadGenerator
             slot.Measured = measured;
             Volatile.Write(ref slot.IntendedTicks, intended);
             var sent = Stopwatch.GetTimestamp();
+            Volatile.Write(ref slot.SentTicks, sent);
             if (measured)
             {
                 result.SendLag.RecordTicks(sent - intended);
@@ -284,8 +292,33 @@ internal static class LoadGenerator
             result.FirstError ??= stragglers + " requests never answered";
         }
 
+        if (!string.IsNullOrEmpty(traceDir))
+        {
+            WriteTrace(traceDir, scenario, target, slots);
+        }
+
         result.Waited = waited;
         result.ThroughputRps = result.Measured / scenario.Duration.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Diagnostics: with <c>TOKENOPS_LOADTEST_TRACE_DIR</c> set, every open-loop run writes one line per measured request
+    /// (intended send, actual send, last byte received: CLOCK_MONOTONIC nanoseconds, the clock of
+    /// <c>perf record -k CLOCK_MONOTONIC</c>), so slow requests can be lined up with a scheduler trace.
+    /// </summary>
+    public const string TraceDirVariable = "TOKENOPS_LOADTEST_TRACE_DIR";
+
+    private static void WriteTrace(string dir, Scenario scenario, Target target, OpenSlot[] slots)
+    {
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, $"{scenario.Name}-{target.Name}-{DateTime.UtcNow:HHmmss.fff}.tsv");
+        using var writer = new StreamWriter(path);
+        var toNanos = 1e9 / Stopwatch.Frequency;
+        writer.WriteLine("intended_ns\tsent_ns\tdone_ns");
+        foreach (var (intended, sent, done) in slots.SelectMany(s => s.Trace!).OrderBy(t => t.Intended))
+        {
+            writer.WriteLine($"{(long)(intended * toNanos)}\t{(long)(sent * toNanos)}\t{(long)(done * toNanos)}");
+        }
     }
 
     private static void Reconnect(OpenSlot slot, Target target)
@@ -363,6 +396,10 @@ internal static class LoadGenerator
     private sealed class OpenSlot(ClientConnection connection, byte[] request)
     {
         public long IntendedTicks;
+
+        public long SentTicks;
+
+        public List<(long Intended, long Sent, long Done)>? Trace { get; set; }
 
         public ClientConnection Connection { get; set; } = connection;
 
