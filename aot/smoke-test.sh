@@ -22,6 +22,8 @@ fail() { echo "smoke: FAIL: $*" >&2; [ -f "$work/daemon.err" ] && sed 's/^/  dae
 # 1. --help and version
 "$bin" --help | grep -q "start" || fail "--help does not list start"
 "$bin" start --help | grep -q -- "--listen" || fail "start --help does not list --listen"
+"$bin" latency --help | grep -q -- "--since" || fail "latency --help does not list --since (command not registered?)"
+"$bin" dashboard --help | grep -q -- "--open" || fail "dashboard --help does not list --open (command not registered?)"
 "$bin" version | tee "$work/version.txt"
 grep -q "(Native AOT" "$work/version.txt" || fail "version does not report Native AOT"
 grep -q "^sqlite 3\." "$work/version.txt" || fail "the statically linked SQLite does not answer"

@@ -25,6 +25,8 @@ internal static class Program
         app.Add<ReplayCommands>();
         app.Add<WasteCommands>();
         app.Add<ServeCommands>();
+        app.Add<DashboardCommands>();
+        app.Add<LatencyCommands>();
 
         // ConsoleAppFramework answers an unknown command with help and exit code 0; scripts deserve a failure.
         if (CommandCatalog.FindUnknownCommand(args) is { } unknown)

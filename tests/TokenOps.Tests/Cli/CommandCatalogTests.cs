@@ -33,6 +33,34 @@ public sealed class CommandCatalogTests
         Assert.Equal(first, new SortedSet<string>(CommandCatalog.Names, StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// Every command the catalog names is registered with the app, so the root help lists it (command classes left out
+    /// of Program.Main made `tokenops latency` and `tokenops dashboard` print the root usage and exit 0).
+    /// </summary>
+    [Fact]
+    public async Task EveryName_IsRegistered_TheRootHelpListsIt()
+    {
+        var original = Console.Out;
+        using var captured = new StringWriter();
+        try
+        {
+            Console.SetOut(captured);
+            await Program.Main(["--help"]);
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+
+        var listed = captured.ToString().Split('\n')
+            .SkipWhile(static line => !line.StartsWith("Commands:", StringComparison.Ordinal)).Skip(1)
+            .Where(static line => line.StartsWith("  ", StringComparison.Ordinal))
+            .Select(static line => line.TrimStart().Split(' ')[0])
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("start", listed);
+        Assert.All(CommandCatalog.Names, name => Assert.True(listed.Contains(name), $"the root help does not list `{name}`: it is not registered in Program.Main"));
+    }
+
     [Theory]
     [InlineData(new string[0], null)]
     [InlineData(new[] { "--help" }, null)]
