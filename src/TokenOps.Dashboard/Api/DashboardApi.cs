@@ -166,7 +166,7 @@ internal static class DashboardApi
 
     /// <summary>
     /// Store catalog in a few index seeks, whatever the store's size: real/demo presence via LIMIT 1, and the distinct
-    /// provider/model pairs by a loose index scan over ix_prompt_events_provider_model_ts (one seek per pair, never a scan).
+    /// provider/model pairs by a loose index scan (<see cref="ProviderModelCatalog"/>).
     /// The demo check runs only when there are no real events: it is the only case the page needs it for.
     /// </summary>
     private static DashboardMeta ReadCatalog(DashboardMeta meta, InsightsOptions options)
@@ -175,20 +175,9 @@ internal static class DashboardApi
         var hasReal = Exists(connection, "SELECT 1 FROM prompt_events WHERE source <> 'demo' LIMIT 1");
         var hasDemo = !hasReal && Exists(connection, "SELECT 1 FROM prompt_events WHERE source = 'demo' LIMIT 1");
         var models = new List<ProviderModel>();
-        using var first = connection.CreateCommand();
-        first.CommandText = "SELECT provider, model FROM prompt_events ORDER BY provider, model LIMIT 1";
-        using var sameProvider = connection.CreateCommand();
-        sameProvider.CommandText = "SELECT provider, model FROM prompt_events WHERE provider = $p AND model > $m ORDER BY provider, model LIMIT 1";
-        using var nonNull = connection.CreateCommand();
-        nonNull.CommandText = "SELECT provider, model FROM prompt_events WHERE provider = $p AND model IS NOT NULL ORDER BY provider, model LIMIT 1";
-        using var nextProvider = connection.CreateCommand();
-        nextProvider.CommandText = "SELECT provider, model FROM prompt_events WHERE provider > $p ORDER BY provider, model LIMIT 1";
-        var current = Row(first, null, null);
-        while (current is { } c && models.Count < 500)
+        foreach (var (provider, model) in ProviderModelCatalog.Read(connection))
         {
-            models.Add(new ProviderModel { Provider = c.Provider, Model = c.Model ?? "(unknown)" });
-            current = (c.Model is null ? Row(nonNull, c.Provider, null) : Row(sameProvider, c.Provider, c.Model))
-                ?? Row(nextProvider, c.Provider, null);
+            models.Add(new ProviderModel { Provider = provider, Model = model ?? "(unknown)" });
         }
 
         return meta with { StoreExists = true, HasRealEvents = hasReal, HasDemoEvents = hasDemo, Models = models };
@@ -199,23 +188,6 @@ internal static class DashboardApi
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return command.ExecuteScalar() is not null;
-    }
-
-    private static (string Provider, string? Model)? Row(SqliteCommand command, string? provider, string? model)
-    {
-        command.Parameters.Clear();
-        if (command.CommandText.Contains("$p", StringComparison.Ordinal))
-        {
-            command.Parameters.AddWithValue("$p", provider);
-        }
-
-        if (command.CommandText.Contains("$m", StringComparison.Ordinal))
-        {
-            command.Parameters.AddWithValue("$m", model);
-        }
-
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : null;
     }
 
     internal static string[] SetupLines(HttpRequest request)

