@@ -66,17 +66,21 @@ internal sealed class FixtureStore : IDisposable
         string? agent = null,
         string? session = null,
         int status = 200,
-        string? pricingStatus = "priced")
+        string? pricingStatus = "priced",
+        string? promptHash = null,
+        string? messagesHash = null,
+        string? parentMessagesHash = null)
     {
         using var command = _connection.CreateCommand();
         command.CommandText = """
             INSERT INTO prompt_events (id, ts_ms, source, schema_version, provider, operation, model, response_model, usage_source,
               cache_hit, cost_usd, saved_usd, input_tokens, output_tokens, cached_input_tokens, pricing_status,
-              workflow_id, agent_id, session_id, status_code)
+              workflow_id, agent_id, session_id, status_code, prompt_hash, messages_hash, parent_messages_hash)
             VALUES ($id, $ts, $source, '1.0.0', $provider, 'chat', $model, $model, 'provider', $hit, $cost, $saved, $in, $out,
-              $cached, $ps, $wf, $agent, $session, $status)
+              $cached, $ps, $wf, $agent, $session, $status, $prompt, $messages, $parent)
             """;
-        command.Parameters.AddWithValue("$id", "e" + Interlocked.Increment(ref _next).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        LastId = "e" + Interlocked.Increment(ref _next).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        command.Parameters.AddWithValue("$id", LastId);
         command.Parameters.AddWithValue("$ts", at.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$source", source);
         command.Parameters.AddWithValue("$provider", provider);
@@ -92,6 +96,30 @@ internal sealed class FixtureStore : IDisposable
         command.Parameters.AddWithValue("$agent", (object?)agent ?? DBNull.Value);
         command.Parameters.AddWithValue("$session", (object?)session ?? DBNull.Value);
         command.Parameters.AddWithValue("$status", status);
+        command.Parameters.AddWithValue("$prompt", (object?)promptHash ?? DBNull.Value);
+        command.Parameters.AddWithValue("$messages", (object?)messagesHash ?? DBNull.Value);
+        command.Parameters.AddWithValue("$parent", (object?)parentMessagesHash ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The id of the prompt event <see cref="Add"/> inserted last (e1, e2, …).</summary>
+    public string LastId { get; private set; } = "";
+
+    /// <summary>A coaching envelope as the daemon's SQLite sink stores it (events table, the envelope's JSON as payload).</summary>
+    public void AddEnvelope(TokenOps.Core.Events.Envelope envelope)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO events (id, type, ts_ms, source, schema_version, kind, workflow_id, payload)
+            VALUES ($id, $type, $ts, $source, '1.0.0', $kind, $wf, $payload)
+            """;
+        command.Parameters.AddWithValue("$id", envelope.Id);
+        command.Parameters.AddWithValue("$type", envelope.Type);
+        command.Parameters.AddWithValue("$ts", envelope.Timestamp.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$source", envelope.Source);
+        command.Parameters.AddWithValue("$kind", (object?)envelope.Coaching?.Kind ?? DBNull.Value);
+        command.Parameters.AddWithValue("$wf", (object?)envelope.Coaching?.WorkflowId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$payload", TokenOps.Core.Json.EnvelopeJson.Serialize(envelope));
         command.ExecuteNonQuery();
     }
 

@@ -59,10 +59,10 @@ internal static class DashboardApi
     private static Task Latency(HttpContext context) => Report(context, InsightsJsonContext.Default.LatencyReport, static (options, filter, _) =>
         new LatencyService(options).GetReport(filter));
 
-    // The workflow and waste functions take a time range and the demo switch only (as `tokenops workflows`/`trace`/`waste` do):
-    // provider/model are not applied, so the page shows the same numbers as the CLI's --json for the same range.
+    // Workflows and waste follow the filter bar like every view: provider/model go to the same Insights functions that
+    // `tokenops workflows`/`waste --provider --model` call, so the page equals their --json. A trace shows every step of its workflow.
     private static Task Workflows(HttpContext context) => Report(context, InsightsJsonContext.Default.WorkflowListReport, static (options, filter, query) =>
-        new WorkflowService(options).List(filter.Since, filter.Until, filter.IncludeDemo, DashboardQuery.Int(query, "top", 20, 1, 200)));
+        new WorkflowService(options).List(filter.Since, filter.Until, filter.IncludeDemo, DashboardQuery.Int(query, "top", 20, 1, 200), filter.Provider, filter.Model));
 
     private static Task Trace(HttpContext context)
     {
@@ -77,7 +77,7 @@ internal static class DashboardApi
     }
 
     private static Task Waste(HttpContext context) => Report(context, InsightsJsonContext.Default.WasteReport, static (options, filter, _) =>
-        new WasteService(options).GetReport(filter.Since, filter.Until, filter.IncludeDemo));
+        new WasteService(options).GetReport(filter.Since, filter.Until, filter.IncludeDemo, filter.Provider, filter.Model));
 
     private static Task Events(HttpContext context) => Report(context, DashboardJsonContext.Default.ListLiveEvent, static (options, filter, query) =>
     {

@@ -7,7 +7,8 @@ namespace TokenOps.Dashboard.Api;
 
 /// <summary>
 /// The query string every view shares: <c>since</c>/<c>until</c> (the CLI's formats: 24h, 7d, 2026-11-01, ISO),
-/// <c>provider</c>, <c>model</c>, <c>include_demo</c> (1/true). Same defaults as <c>tokenops spend</c>.
+/// <c>provider</c> (openai|anthropic|gemini, any case; anything else answers 400), <c>model</c>, <c>include_demo</c> (1/true).
+/// Same defaults and checks as <c>tokenops spend</c>.
 /// </summary>
 internal static class DashboardQuery
 {
@@ -28,11 +29,17 @@ internal static class DashboardQuery
             return false;
         }
 
+        if (!EventFilter.TryParseProvider(Get(query, "provider"), out var provider, out error))
+        {
+            error = "provider " + error;
+            return false;
+        }
+
         filter = new EventFilter
         {
             Since = since,
             Until = until,
-            Provider = Get(query, "provider")?.ToLowerInvariant(),
+            Provider = provider,
             Model = Get(query, "model"),
             IncludeDemo = Flag(query, "include_demo"),
         };

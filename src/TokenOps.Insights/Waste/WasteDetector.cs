@@ -12,9 +12,12 @@ internal sealed class WasteDetector(WasteThresholds thresholds, RateCard rateCar
         new PromptCacheMissRule(), new TruncatedOutputRule(), new ExpensiveModelRule(), new UnusedToolsRule(),
     ];
 
-    public List<WasteFinding> Detect(IReadOnlyList<StepRow> rows)
+    public List<WasteFinding> Detect(IReadOnlyList<StepRow> rows) => Detect(rows, SessionInferrer.Group(rows, workflowOptions.ChainMaxGap));
+
+    /// <summary>Runs every rule over <paramref name="rows"/> already grouped into <paramref name="workflows"/> (see <see cref="StepLoader.LoadGrouped"/>).</summary>
+    public List<WasteFinding> Detect(IReadOnlyList<StepRow> rows, List<(WorkflowKey Key, List<StepRow> Steps)> workflows)
     {
-        var context = new WasteContext(rows, SessionInferrer.Group(rows, workflowOptions.ChainMaxGap), thresholds, rateCard);
+        var context = new WasteContext(rows, workflows, thresholds, rateCard);
         var findings = new List<WasteFinding>();
         foreach (var rule in Rules)
         {

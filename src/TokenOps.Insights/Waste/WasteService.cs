@@ -2,6 +2,7 @@ using TokenOps.Core.Events;
 using TokenOps.Insights.Store;
 using TokenOps.Insights.Workflow;
 using TokenOps.Storage.Queries;
+using EventFilter = TokenOps.Insights.Store.EventFilter;
 
 namespace TokenOps.Insights.Waste;
 
@@ -15,22 +16,33 @@ public sealed class WasteService(InsightsOptions options, WasteThresholds? thres
     private readonly WasteThresholds _thresholds = thresholds ?? new WasteThresholds();
     private readonly WorkflowOptions _workflow = workflowOptions ?? options.Workflow;
 
-    public WasteReport GetReport(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false)
+    /// <summary>Findings over the prompt events in [since, until), ranked by estimated dollars saved.</summary>
+    /// <remarks>
+    /// With <paramref name="provider"/> or <paramref name="model"/>, only the matching prompt events are analysed (filtered in
+    /// SQL; <see cref="WasteReport.EventsAnalysed"/> counts them), so every finding and total is about that traffic alone: a
+    /// workflow's rules see only its matching steps, under the workflow's unfiltered id (see <see cref="WorkflowService.List"/>).
+    /// A finding the daemon stored is kept when its own provider and model (the ones the report shows) match.
+    /// </remarks>
+    /// <param name="provider">Only events of this provider (openai|anthropic|gemini); null for all.</param>
+    /// <param name="model">Only events of this model (as stored: response model, else request model); null for all.</param>
+    public WasteReport GetReport(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false, string? provider = null, string? model = null)
     {
+        var filter = new EventFilter { Since = since, Until = until, IncludeDemo = includeDemo, Provider = provider, Model = model };
         List<StepRow> rows;
+        List<(WorkflowKey Key, List<StepRow> Steps)> workflows;
         using (var connection = InsightsStore.OpenReadOnly(options.StorePath))
         {
-            rows = StepLoader.Load(connection, since, until, includeDemo);
+            (rows, workflows) = StepLoader.LoadGrouped(connection, filter, _workflow.ChainMaxGap);
         }
 
-        var findings = new WasteDetector(_thresholds, options.RateCard, _workflow).Detect(rows);
+        var findings = new WasteDetector(_thresholds, options.RateCard, _workflow).Detect(rows, workflows);
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in findings)
         {
             ids.Add(f.Id);
         }
 
-        foreach (var stored in ReadStored(since, until, includeDemo))
+        foreach (var stored in ReadStored(filter))
         {
             if (ids.Add(stored.Id))
             {
@@ -60,9 +72,12 @@ public sealed class WasteService(InsightsOptions options, WasteThresholds? thres
     }
 
     /// <summary>The three most valuable recommendations (findings grouped by kind), projected to a 30-day month.</summary>
-    public CoachReport GetCoaching(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false)
+    /// <remarks>The findings are <see cref="GetReport"/>'s for the same arguments: a provider/model filter narrows them the same way.</remarks>
+    /// <param name="provider">Only events of this provider (openai|anthropic|gemini); null for all.</param>
+    /// <param name="model">Only events of this model (as stored: response model, else request model); null for all.</param>
+    public CoachReport GetCoaching(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false, string? provider = null, string? model = null)
     {
-        var report = GetReport(since, until, includeDemo);
+        var report = GetReport(since, until, includeDemo, provider, model);
         var days = Math.Max(1.0, (until - since).TotalDays);
         var byKind = new Dictionary<string, (int Count, decimal Usd, long Tokens, WasteFinding Best)>(StringComparer.Ordinal);
         foreach (var f in report.Findings)
@@ -129,14 +144,20 @@ public sealed class WasteService(InsightsOptions options, WasteThresholds? thres
         };
     }
 
-    private List<WasteFinding> ReadStored(DateTimeOffset since, DateTimeOffset until, bool includeDemo)
+    /// <summary>
+    /// The findings the daemon stored in the range. Their provider and model travel in the envelope's attributes (JSON in the
+    /// events table, no column to index), so the filter is applied to the decoded finding: at most 10,000 rows of one type.
+    /// </summary>
+    private List<WasteFinding> ReadStored(EventFilter filter)
     {
         var list = new List<WasteFinding>();
         using var queries = EventQueries.OpenReadOnly(options.StorePath);
-        foreach (var envelope in queries.RecentEvents(EventTypes.Coaching, since, limit: 10_000))
+        foreach (var envelope in queries.RecentEvents(EventTypes.Coaching, filter.Since, limit: 10_000))
         {
-            if (envelope.Timestamp >= until || (!includeDemo && envelope.Source == EventSources.Demo)
-                || WasteFinding.FromEnvelope(envelope) is not { } finding)
+            if (envelope.Timestamp >= filter.Until || (!filter.IncludeDemo && envelope.Source == EventSources.Demo)
+                || WasteFinding.FromEnvelope(envelope) is not { } finding
+                || (!string.IsNullOrEmpty(filter.Provider) && !string.Equals(finding.Provider, filter.Provider, StringComparison.Ordinal))
+                || (!string.IsNullOrEmpty(filter.Model) && !string.Equals(finding.Model, filter.Model, StringComparison.Ordinal)))
             {
                 continue;
             }

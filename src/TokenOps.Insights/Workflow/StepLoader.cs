@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
+using TokenOps.Insights.Store;
 
 namespace TokenOps.Insights.Workflow;
 
@@ -15,9 +16,22 @@ internal static class StepLoader
         "tool_call_count", "last_tool_call_hash",
     ];
 
+    /// <summary>
+    /// A step that no id header places in a workflow but that may continue (or start) an inferred chain: prefix chaining
+    /// (<see cref="SessionInferrer"/>) links such steps by their conversation hashes, whatever their model.
+    /// </summary>
+    internal const string Chainable = "workflow_id IS NULL AND session_id IS NULL AND messages_hash IS NOT NULL";
+
     /// <summary>Rows with ts in [since, until) matching the extra condition (<paramref name="where"/> uses $p0..$pN).</summary>
     public static List<StepRow> Load(SqliteConnection connection, DateTimeOffset since, DateTimeOffset until, bool includeDemo,
-        string? where = null, params string[] parameters)
+        string? where = null, params string[] parameters) =>
+        Load(connection, new EventFilter { Since = since, Until = until, IncludeDemo = includeDemo }, where, parameters);
+
+    /// <summary>
+    /// Rows matching <paramref name="filter"/> (its WHERE clause: <see cref="EventFilter.AppendWhere"/>) and the extra condition
+    /// (<paramref name="where"/> uses $p0..$pN).
+    /// </summary>
+    public static List<StepRow> Load(SqliteConnection connection, EventFilter filter, string? where = null, params string[] parameters)
     {
         var present = PresentColumns(connection);
         using var command = connection.CreateCommand();
@@ -27,12 +41,8 @@ internal static class StepLoader
             sql.Append(i == 0 ? "" : ", ").Append(present.Contains(Columns[i]) ? Columns[i] : "NULL");
         }
 
-        sql.Append(" FROM prompt_events WHERE ts_ms >= $since AND ts_ms < $until");
-        if (!includeDemo)
-        {
-            sql.Append(" AND source <> 'demo'");
-        }
-
+        sql.Append(" FROM prompt_events");
+        filter.AppendWhere(sql, command);
         if (where is not null)
         {
             sql.Append(" AND (").Append(where).Append(')');
@@ -43,8 +53,6 @@ internal static class StepLoader
         }
 
         sql.Append(" ORDER BY ts_ms, id;");
-        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
         command.CommandText = sql.ToString();
         var rows = new List<StepRow>();
         using var r = command.ExecuteReader();
@@ -87,6 +95,52 @@ internal static class StepLoader
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// The steps a filtered report analyses (<c>Rows</c>: those matching <paramref name="filter"/> and <paramref name="where"/>,
+    /// oldest first) and the workflows they belong to (<c>Workflows</c>), each holding only its matching steps; a workflow
+    /// without one is left out, and so is an inferred chain shorter than <paramref name="minInferredSteps"/> steps in all.
+    /// Every filter is applied in SQL. The model filter spares one kind of row: steps without an id header that could chain.
+    /// A conversation may change model between turns (a router, a fallback), and prefix chaining links its turns whatever
+    /// their model, so those rows are read for every model of the provider only to name each chain as an unfiltered report
+    /// (and <c>trace</c>) names it; they are never analysed or counted. Chains never cross providers (nor credentials), so
+    /// the provider filter needs no such exception.
+    /// </summary>
+    /// <param name="where">An extra condition without parameters.</param>
+    public static (List<StepRow> Rows, List<(WorkflowKey Key, List<StepRow> Steps)> Workflows) LoadGrouped(
+        SqliteConnection connection, EventFilter filter, TimeSpan chainMaxGap, int minInferredSteps = 0, string? where = null)
+    {
+        var model = filter.Model;
+        List<StepRow> loaded;
+        if (string.IsNullOrEmpty(model) || !PresentColumns(connection).Contains("messages_hash"))
+        {
+            loaded = Load(connection, filter, where);
+            model = null; // every loaded row matches
+        }
+        else
+        {
+            var condition = "model = $p0 OR (" + Chainable + ")";
+            loaded = Load(connection, filter with { Model = null }, where is null ? condition : "(" + where + ") AND (" + condition + ")", model);
+        }
+
+        var rows = model is null ? loaded : loaded.FindAll(r => string.Equals(r.Model, model, StringComparison.Ordinal));
+        var workflows = new List<(WorkflowKey Key, List<StepRow> Steps)>();
+        foreach (var (key, steps) in SessionInferrer.Group(loaded, chainMaxGap))
+        {
+            if (key.Kind == WorkflowKinds.Inferred && steps.Count < minInferredSteps)
+            {
+                continue;
+            }
+
+            var matching = model is null ? steps : steps.FindAll(r => string.Equals(r.Model, model, StringComparison.Ordinal));
+            if (matching.Count > 0)
+            {
+                workflows.Add((key, matching));
+            }
+        }
+
+        return (rows, workflows);
     }
 
     private static HashSet<string> PresentColumns(SqliteConnection connection)

@@ -11,19 +11,24 @@ public sealed class WorkflowService(InsightsOptions options, WorkflowOptions? wo
     private readonly WorkflowOptions _workflow = workflowOptions ?? options.Workflow;
 
     /// <summary>Workflows with a step in [since, until), most expensive first.</summary>
-    public WorkflowListReport List(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false, int top = 20)
+    /// <remarks>
+    /// With <paramref name="provider"/> or <paramref name="model"/>, a workflow is listed when at least one of its steps in the
+    /// range matches, and its numbers (steps, tokens, cost, errors, models, first/last time, …) count only the matching steps.
+    /// Workflows keep the ids an unfiltered list gives them, so each still opens with <see cref="Trace"/> (which shows every
+    /// step): a conversation that changes model mid-way is listed under each of its models, as the same inferred chain.
+    /// </remarks>
+    /// <param name="provider">Only steps of this provider (openai|anthropic|gemini); null for all.</param>
+    /// <param name="model">Only steps of this model (as stored: response model, else request model); null for all.</param>
+    public WorkflowListReport List(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false, int top = 20,
+        string? provider = null, string? model = null)
     {
         using var connection = InsightsStore.OpenReadOnly(options.StorePath);
-        var rows = StepLoader.Load(connection, since, until, includeDemo,
+        var filter = new EventFilter { Since = since, Until = until, IncludeDemo = includeDemo, Provider = provider, Model = model };
+        var (_, workflows) = StepLoader.LoadGrouped(connection, filter, _workflow.ChainMaxGap, _workflow.MinInferredSteps,
             "workflow_id IS NOT NULL OR session_id IS NOT NULL OR messages_hash IS NOT NULL");
-        var all = new List<WorkflowSummary>();
-        foreach (var (key, steps) in SessionInferrer.Group(rows, _workflow.ChainMaxGap))
+        var all = new List<WorkflowSummary>(workflows.Count);
+        foreach (var (key, steps) in workflows)
         {
-            if (key.Kind == WorkflowKinds.Inferred && steps.Count < _workflow.MinInferredSteps)
-            {
-                continue;
-            }
-
             all.Add(Summarize(key, steps));
         }
 
@@ -62,8 +67,7 @@ public sealed class WorkflowService(InsightsOptions options, WorkflowOptions? wo
 
         if (steps.Count == 0)
         {
-            var rows = StepLoader.Load(connection, since, until, includeDemo,
-                "workflow_id IS NULL AND session_id IS NULL AND messages_hash IS NOT NULL");
+            var rows = StepLoader.Load(connection, since, until, includeDemo, StepLoader.Chainable);
             foreach (var (key, group) in SessionInferrer.Group(rows, _workflow.ChainMaxGap))
             {
                 if (key.Id == id)

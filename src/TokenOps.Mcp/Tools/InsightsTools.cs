@@ -36,6 +36,12 @@ internal static class InsightsTools
         "agent": { "type": "string" }
         """;
 
+    /// <summary>The provider/model filter of the workflow and waste tools (the same names and values as spend's).</summary>
+    private const string AnalysisFilters = """
+        "provider": { "type": "string", "enum": ["openai", "anthropic", "gemini"], "description": "Only analyse requests to this provider." },
+        "model": { "type": "string", "description": "Only analyse requests on this model (as stored: response model, else request model)." }
+        """;
+
     private const string AnyObject = """{ "type": "object" }""";
 
     public static IEnumerable<McpTool> Create(McpToolContext context)
@@ -84,7 +90,7 @@ internal static class InsightsTools
             AnyObject,
             (args, ct) =>
             {
-                var report = new ForecastService(insights).GetForecast(args.Int("days", 7, 90) ?? 14, args.Bool("include_demo") ?? false, args.String("provider"), args.String("model"));
+                var report = new ForecastService(insights).GetForecast(args.Int("days", 7, 90) ?? 14, args.Bool("include_demo") ?? false, Provider(args), args.String("model"));
                 return Output(report, InsightsJsonContext.Default.ForecastReport, "Forecast computed; see structured content for daily values and bands.");
             });
 
@@ -105,7 +111,7 @@ internal static class InsightsTools
             {
                 var (from, to) = ParseRange(insights, args, "24h");
                 using var queries = EventQueries.OpenReadOnly(insights.StorePath);
-                var rows = queries.Recent(new Storage.Queries.EventFilter { Since = from, Until = to, Provider = args.String("provider"), Model = args.String("model"), Workflow = args.String("workflow"), Limit = args.Int("limit", 1, 10_000) ?? 50 });
+                var rows = queries.Recent(new Storage.Queries.EventFilter { Since = from, Until = to, Provider = Provider(args), Model = args.String("model"), Workflow = args.String("workflow"), Limit = args.Int("limit", 1, 10_000) ?? 50 });
                 var element = JsonSerializer.SerializeToElement(rows, StorageJsonContext.Default.IReadOnlyListPromptEventRow);
                 var wrapped = Wrap("events", element);
                 return ValueTask.FromResult(new ToolOutput(wrapped, rows.Count == 0 ? EmptyHint : $"{rows.Count} event(s), newest first."));
@@ -126,24 +132,26 @@ internal static class InsightsTools
 
         yield return new McpTool(
             "tokenops_waste_findings", "Waste findings",
-            "Where tokens are wasted (repeated requests, retry storms, oversized context, missed prompt caching, …), ranked by dollars with evidence and the fix — `tokenops waste --json`.",
-            Schema(Range),
+            "Where tokens are wasted (repeated requests, retry storms, oversized context, missed prompt caching, …), ranked by dollars with evidence and the fix; provider/model analyse only the matching requests — `tokenops waste --json`.",
+            Schema($$"""{{Range}}, {{AnalysisFilters}}"""),
             AnyObject,
             (args, ct) =>
             {
                 var (from, to) = ParseRange(insights, args, "7d");
-                return Output(new WasteService(insights).GetReport(from, to, args.Bool("include_demo") ?? false), InsightsJsonContext.Default.WasteReport, "Waste findings ranked by dollars.");
+                var report = new WasteService(insights).GetReport(from, to, args.Bool("include_demo") ?? false, Provider(args), args.String("model"));
+                return Output(report, InsightsJsonContext.Default.WasteReport, "Waste findings ranked by dollars.");
             });
 
         yield return new McpTool(
             "tokenops_coach", "Coach",
-            "The three highest-value recommendations in plain language with projected monthly savings — `tokenops coach --json`.",
-            Schema(Range),
+            "The three highest-value recommendations in plain language with projected monthly savings; provider/model analyse only the matching requests — `tokenops coach --json`.",
+            Schema($$"""{{Range}}, {{AnalysisFilters}}"""),
             AnyObject,
             (args, ct) =>
             {
                 var (from, to) = ParseRange(insights, args, "7d");
-                return Output(new WasteService(insights).GetCoaching(from, to, args.Bool("include_demo") ?? false), InsightsJsonContext.Default.CoachReport, "Top recommendations.");
+                var report = new WasteService(insights).GetCoaching(from, to, args.Bool("include_demo") ?? false, Provider(args), args.String("model"));
+                return Output(report, InsightsJsonContext.Default.CoachReport, "Top recommendations.");
             });
 
         if (context.Optimizer is { } optimizer)
@@ -230,7 +238,7 @@ internal static class InsightsTools
         {
             Since = from,
             Until = to,
-            Provider = args.OneOf("provider", "openai", "anthropic", "gemini"),
+            Provider = Provider(args),
             Model = args.String("model"),
             Workflow = args.String("workflow"),
             Agent = args.String("agent"),
@@ -238,6 +246,9 @@ internal static class InsightsTools
         };
         return new SpendService(insights).GetReport(new SpendQuery { Filter = filter, GroupBy = by, Top = args.Int("top", 1, 1000) ?? defaultTop });
     }
+
+    /// <summary>The <c>provider</c> argument: one of the schema's enum values or a tool error naming them.</summary>
+    private static string? Provider(ToolArguments args) => args.OneOf("provider", "openai", "anthropic", "gemini");
 
     private static (DateTimeOffset From, DateTimeOffset To) ParseRange(InsightsOptions insights, ToolArguments args, string defaultSince)
     {

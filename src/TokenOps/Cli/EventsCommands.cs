@@ -43,6 +43,12 @@ internal sealed class EventsCommands(TokenOpsConfig config)
             return CliExitCodes.Usage;
         }
 
+        if (!Insights.Store.EventFilter.TryParseProvider(provider, out provider, out error))
+        {
+            Error.WriteLine("tokenops events: --provider " + error);
+            return CliExitCodes.Usage;
+        }
+
         IReadOnlyList<PromptEventRow> rows;
         try
         {

@@ -18,7 +18,7 @@ internal sealed class LatencyCommands(InsightsOptions options)
     /// <summary>Latency and time-to-first-token percentiles per provider/model (cache hits excluded).</summary>
     /// <param name="since">Start: a duration back from now (24h, 7d), a date or an ISO timestamp.</param>
     /// <param name="until">End (exclusive), same formats; default now.</param>
-    /// <param name="provider">Only this provider.</param>
+    /// <param name="provider">Only this provider (openai|anthropic|gemini).</param>
     /// <param name="model">Only this model.</param>
     /// <param name="includeDemo">Include events written by `tokenops demo`.</param>
     /// <param name="json">Print the report as JSON.</param>
@@ -30,6 +30,12 @@ internal sealed class LatencyCommands(InsightsOptions options)
             || !TimeRange.TryParse(until, now, options.TimeZone, out var to, out error))
         {
             Error.WriteLine("tokenops: --since/--until: " + error);
+            return 1;
+        }
+
+        if (!EventFilter.TryParseProvider(provider, out provider, out error))
+        {
+            Error.WriteLine("tokenops: --provider " + error);
             return 1;
         }
 

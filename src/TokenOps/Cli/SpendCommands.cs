@@ -53,6 +53,11 @@ internal sealed class SpendCommands(InsightsOptions options)
             return Fail("--top must be at least 1");
         }
 
+        if (!EventFilter.TryParseProvider(provider, out provider, out var providerError))
+        {
+            return Fail("--provider " + providerError);
+        }
+
         var query = new SpendQuery
         {
             Filter = new EventFilter { Since = from, Until = to, Provider = provider, Model = model, Workflow = workflow, Agent = agent, IncludeDemo = includeDemo },
@@ -64,7 +69,7 @@ internal sealed class SpendCommands(InsightsOptions options)
 
     /// <summary>Daily cost forecast with 80% and 95% bands and the projected month-end total.</summary>
     /// <param name="days">Days to forecast (7..90).</param>
-    /// <param name="provider">Only this provider.</param>
+    /// <param name="provider">Only this provider (openai|anthropic|gemini).</param>
     /// <param name="model">Only this model.</param>
     /// <param name="includeDemo">Include events written by `tokenops demo`.</param>
     /// <param name="json">Print the report as JSON.</param>
@@ -74,6 +79,11 @@ internal sealed class SpendCommands(InsightsOptions options)
         if (days is < 7 or > 90)
         {
             return Fail("--days must be between 7 and 90");
+        }
+
+        if (!EventFilter.TryParseProvider(provider, out provider, out var providerError))
+        {
+            return Fail("--provider " + providerError);
         }
 
         return Run(() => new ForecastService(options).GetForecast(days, includeDemo, provider, model), InsightsJsonContext.Default.ForecastReport, SpendRendering.Forecast, json);

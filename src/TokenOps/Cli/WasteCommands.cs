@@ -17,15 +17,20 @@ internal sealed class WasteCommands(InsightsOptions options)
 
     internal TextWriter Error { get; set; } = Console.Error;
 
-    /// <summary>Workflows (X-TokenOps-Workflow-Id, session ids, or conversations chained by prefix) ranked by cost.</summary>
+    /// <summary>
+    /// Workflows (X-TokenOps-Workflow-Id, session ids, or conversations chained by prefix) ranked by cost. With --provider or
+    /// --model: the workflows with at least one matching step, their numbers counting only those steps (`trace` shows them all).
+    /// </summary>
     /// <param name="since">Start: a duration back from now (24h, 7d, 2w), a date or an ISO timestamp.</param>
     /// <param name="top">Show the N most expensive workflows.</param>
+    /// <param name="provider">Only workflows with a step of this provider (openai|anthropic|gemini), counting those steps.</param>
+    /// <param name="model">Only workflows with a step on this model (as stored: response model, else request model), counting those steps.</param>
     /// <param name="includeDemo">Include events written by `tokenops demo`.</param>
     /// <param name="json">Print the report as JSON.</param>
     [Command("workflows")]
-    public int Workflows(string since = "7d", int top = 20, bool includeDemo = false, bool json = false)
+    public int Workflows(string since = "7d", int top = 20, string? provider = null, string? model = null, bool includeDemo = false, bool json = false)
     {
-        if (!TryRange(since, out var from, out var to))
+        if (!TryRange(since, out var from, out var to) || !TryProvider(ref provider))
         {
             return 1;
         }
@@ -35,7 +40,7 @@ internal sealed class WasteCommands(InsightsOptions options)
             return Fail("--top must be at least 1");
         }
 
-        return Run(() => new WorkflowService(options).List(from, to, includeDemo, top), InsightsJsonContext.Default.WorkflowListReport,
+        return Run(() => new WorkflowService(options).List(from, to, includeDemo, top, provider, model), InsightsJsonContext.Default.WorkflowListReport,
             WasteRendering.Workflows, json);
     }
 
@@ -69,34 +74,56 @@ internal sealed class WasteCommands(InsightsOptions options)
         return Run(() => trace, InsightsJsonContext.Default.WorkflowTrace, WasteRendering.Trace, json);
     }
 
-    /// <summary>Waste findings ranked by estimated dollars saved, each with its evidence and the recommended fix.</summary>
+    /// <summary>
+    /// Waste findings ranked by estimated dollars saved, each with its evidence and the recommended fix. With --provider or
+    /// --model only the matching requests are analysed.
+    /// </summary>
     /// <param name="since">Start: a duration back from now (24h, 7d, 2w), a date or an ISO timestamp.</param>
+    /// <param name="provider">Only analyse requests to this provider (openai|anthropic|gemini).</param>
+    /// <param name="model">Only analyse requests on this model (as stored: response model, else request model).</param>
     /// <param name="includeDemo">Include events written by `tokenops demo`.</param>
     /// <param name="json">Print the report as JSON.</param>
     [Command("waste")]
-    public int Waste(string since = "7d", bool includeDemo = false, bool json = false)
+    public int Waste(string since = "7d", string? provider = null, string? model = null, bool includeDemo = false, bool json = false)
     {
-        if (!TryRange(since, out var from, out var to))
+        if (!TryRange(since, out var from, out var to) || !TryProvider(ref provider))
         {
             return 1;
         }
 
-        return Run(() => new WasteService(options).GetReport(from, to, includeDemo), InsightsJsonContext.Default.WasteReport, WasteRendering.Waste, json);
+        return Run(() => new WasteService(options).GetReport(from, to, includeDemo, provider, model), InsightsJsonContext.Default.WasteReport, WasteRendering.Waste, json);
     }
 
-    /// <summary>The three highest-value recommendations in plain language, with projected monthly savings.</summary>
+    /// <summary>
+    /// The three highest-value recommendations in plain language, with projected monthly savings. With --provider or --model
+    /// only the matching requests are analysed.
+    /// </summary>
     /// <param name="since">Start: a duration back from now (24h, 7d, 2w), a date or an ISO timestamp.</param>
+    /// <param name="provider">Only analyse requests to this provider (openai|anthropic|gemini).</param>
+    /// <param name="model">Only analyse requests on this model (as stored: response model, else request model).</param>
     /// <param name="includeDemo">Include events written by `tokenops demo`.</param>
     /// <param name="json">Print the report as JSON.</param>
     [Command("coach")]
-    public int Coach(string since = "7d", bool includeDemo = false, bool json = false)
+    public int Coach(string since = "7d", string? provider = null, string? model = null, bool includeDemo = false, bool json = false)
     {
-        if (!TryRange(since, out var from, out var to))
+        if (!TryRange(since, out var from, out var to) || !TryProvider(ref provider))
         {
             return 1;
         }
 
-        return Run(() => new WasteService(options).GetCoaching(from, to, includeDemo), InsightsJsonContext.Default.CoachReport, WasteRendering.Coach, json);
+        return Run(() => new WasteService(options).GetCoaching(from, to, includeDemo, provider, model), InsightsJsonContext.Default.CoachReport, WasteRendering.Coach, json);
+    }
+
+    /// <summary>Normalises --provider (any case) or says which values it takes, as `spend` does.</summary>
+    private bool TryProvider(ref string? provider)
+    {
+        if (EventFilter.TryParseProvider(provider, out provider, out var error))
+        {
+            return true;
+        }
+
+        Fail("--provider " + error);
+        return false;
     }
 
     private bool TryRange(string since, out DateTimeOffset from, out DateTimeOffset to)

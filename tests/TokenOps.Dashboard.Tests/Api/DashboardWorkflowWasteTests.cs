@@ -121,6 +121,65 @@ public sealed class DashboardWorkflowWasteTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("anthropic", null)]
+    [InlineData("openai", null)]
+    [InlineData(null, "claude-sonnet-4-5-20250929")]
+    public async Task Waste_ProviderOrModel_EqualsTheFilteredReport_OtherFindingsGone(string? provider, string? model)
+    {
+        using var client = _fixture.Client();
+        var query = "api/dashboard/waste?since=7d&include_demo=1" + (provider is null ? "" : "&provider=" + provider) + (model is null ? "" : "&model=" + model);
+        var body = await client.GetStringAsync(new Uri(query, UriKind.Relative));
+
+        var all = new WasteService(_fixture.Insights).GetReport(Since, DashboardFixture.Now, includeDemo: true);
+        var expected = new WasteService(_fixture.Insights).GetReport(Since, DashboardFixture.Now, includeDemo: true, provider, model);
+        Assert.Equal(JsonSerializer.Serialize(expected, InsightsJsonContext.Default.WasteReport), body);
+        Assert.NotEmpty(expected.Findings);
+        Assert.All(expected.Findings, f => Assert.True((provider is null || f.Provider == provider) && (model is null || f.Model == model), f.Kind + " " + f.Provider + "/" + f.Model));
+        // The unfiltered report had findings about other traffic: the filter removed them and their dollars.
+        Assert.Contains(all.Findings, f => (provider is not null && f.Provider != provider) || (model is not null && f.Model != model));
+        Assert.True(expected.EventsAnalysed < all.EventsAnalysed);
+        Assert.True(expected.TotalUsdSaved < all.TotalUsdSaved);
+    }
+
+    [Fact]
+    public async Task Workflows_ProviderAnthropic_EqualsTheFilteredList_CountingAnthropicStepsOnly()
+    {
+        using var client = _fixture.Client();
+        var body = await client.GetStringAsync(new Uri("api/dashboard/workflows?since=7d&include_demo=1&provider=anthropic&top=200", UriKind.Relative));
+
+        var service = new WorkflowService(_fixture.Insights);
+        var all = service.List(Since, DashboardFixture.Now, includeDemo: true, top: 200);
+        var expected = service.List(Since, DashboardFixture.Now, includeDemo: true, top: 200, provider: "anthropic");
+        Assert.Equal(JsonSerializer.Serialize(expected, InsightsJsonContext.Default.WorkflowListReport), body);
+        Assert.NotEmpty(expected.Workflows);
+        Assert.True(expected.WorkflowCount < all.WorkflowCount);
+        foreach (var w in expected.Workflows)
+        {
+            // Same id as unfiltered, and its anthropic steps are those of its trace.
+            var trace = service.Trace(w.Id, Since, DashboardFixture.Now, includeDemo: true)!;
+            var steps = trace.Steps.Where(static s => s.Provider == "anthropic").ToList();
+            Assert.Equal("anthropic", w.Provider);
+            Assert.Equal(steps.Count, w.Steps);
+            Assert.Equal(steps.Sum(static s => s.OutputTokens), w.OutputTokens);
+        }
+    }
+
+    [Theory]
+    [InlineData("waste")]
+    [InlineData("workflows")]
+    [InlineData("spend")]
+    public async Task UnknownProvider_Returns400NamingTheProviders(string view)
+    {
+        using var client = _fixture.Client();
+        using var response = await client.GetAsync(new Uri($"api/dashboard/{view}?since=7d&provider=mistral", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("bad_request", doc.RootElement.GetProperty("error").GetString());
+        Assert.Equal("provider must be one of openai|anthropic|gemini, not 'mistral'", doc.RootElement.GetProperty("message").GetString());
+    }
+
     [Fact]
     public async Task Waste_WithoutDemo_IsEmptyButAnalysedTheRange()
     {

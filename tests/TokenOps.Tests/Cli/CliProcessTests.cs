@@ -74,6 +74,19 @@ public sealed partial class CliProcessTests : IDisposable
         Assert.Contains("status", stdout);
     }
 
+    [Theory]
+    [InlineData("waste", "Only analyse requests to this provider (openai|anthropic|gemini).")]
+    [InlineData("coach", "Only analyse requests to this provider (openai|anthropic|gemini).")]
+    [InlineData("workflows", "Only workflows with a step of this provider (openai|anthropic|gemini), counting those steps.")]
+    public async Task Help_WasteCoachWorkflows_ListProviderAndModelAsSpendDoes(string command, string providerHelp)
+    {
+        var (exitCode, stdout, _) = await RunAsync(StartInfo(command, "--help"));
+
+        Assert.Equal(0, exitCode);
+        Assert.Matches(@"\n  --provider <string\?> +" + Regex.Escape(providerHelp), stdout);
+        Assert.Matches(@"\n  --model <string\?> +Only ", stdout);
+    }
+
     [Fact]
     public async Task Status_NothingRunning_Exit1WithHint()
     {

@@ -91,6 +91,30 @@ public sealed class SpendCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Spend_UnknownProvider_ExitOneNamingTheProviders()
+    {
+        var (code, output, error) = Invoke(c => c.Spend(provider: "azure"));
+        var (forecastCode, _, forecastError) = Invoke(c => c.Forecast(provider: "azure"));
+
+        Assert.Equal(1, code);
+        Assert.Empty(output);
+        Assert.Equal("tokenops: --provider must be one of openai|anthropic|gemini, not 'azure'\n", error.ReplaceLineEndings("\n"));
+        Assert.Equal(1, forecastCode);
+        Assert.Equal(error, forecastError);
+    }
+
+    [Fact]
+    public void Spend_ProviderInAnyCase_FiltersAsLowerCase()
+    {
+        var (code, output, _) = Invoke(c => c.Spend(since: "3d", provider: "OpenAI", json: true));
+
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(3, doc.RootElement.GetProperty("totals").GetProperty("requests").GetInt32());
+        Assert.Equal(1.5m, doc.RootElement.GetProperty("totals").GetProperty("cost_usd").GetDecimal());
+    }
+
+    [Fact]
     public void Spend_NoStore_ExplainsHowToGetOne()
     {
         var commands = new SpendCommands(new InsightsOptions { StorePath = Path.Combine(_dir, "missing.db"), Time = new Fixed(Now) });

@@ -113,6 +113,87 @@ public sealed class WasteCommandsSnapshotTests : IDisposable
         Assert.Equal(1, Invoke(c => c.Coach(since: "soon")).Code);
     }
 
+    [Fact]
+    public void Waste_ProviderAnthropic_Json_ExactlyTheAnthropicFindingsOfTheUnfilteredReport()
+    {
+        var (code, output, error) = Invoke(c => c.Waste(provider: "anthropic", json: true));
+        var (_, unfiltered, _) = Invoke(c => c.Waste(json: true));
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        using var doc = JsonDocument.Parse(output);
+        using var all = JsonDocument.Parse(unfiltered);
+        var findings = doc.RootElement.GetProperty("findings").EnumerateArray().ToList();
+        var anthropic = all.RootElement.GetProperty("findings").EnumerateArray()
+            .Where(static f => f.GetProperty("provider").GetString() == "anthropic").ToList();
+        // The agent's findings, untouched; the OpenAI ones (repeats, the retry storm, unused tools in sess-qa) are gone.
+        Assert.Equal(["agent_loop", "prompt_cache_missed", "runaway_context_growth"], findings.Select(static f => f.GetProperty("kind").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(anthropic.Select(static f => f.GetRawText()), findings.Select(static f => f.GetRawText()));
+        Assert.Contains(all.RootElement.GetProperty("findings").EnumerateArray(), static f => f.GetProperty("kind").GetString() == "retry_storm");
+        Assert.Equal(6, doc.RootElement.GetProperty("events_analysed").GetInt32());
+        Assert.Equal(19, all.RootElement.GetProperty("events_analysed").GetInt32());
+        Assert.Equal(anthropic.Sum(static f => f.GetProperty("estimated_usd_saved").GetDecimal()), doc.RootElement.GetProperty("total_usd_saved").GetDecimal());
+        Assert.True(doc.RootElement.GetProperty("total_usd_saved").GetDecimal() < all.RootElement.GetProperty("total_usd_saved").GetDecimal());
+        // The same record the MCP tool and the dashboard serve for the same arguments.
+        Assert.Equal(JsonSerializer.Serialize(new Insights.Waste.WasteService(_options).GetReport(Now.AddDays(-7), Now, provider: "anthropic"),
+            InsightsJsonContext.Default.WasteReport) + "\n", output);
+    }
+
+    [Fact]
+    public void Waste_ModelGpt41_OnlyTheUnusedToolsOfItsSession()
+    {
+        var (code, output, _) = Invoke(c => c.Waste(model: "gpt-4.1-2025-04-14", json: true));
+
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        var finding = Assert.Single(doc.RootElement.GetProperty("findings").EnumerateArray().ToList());
+        Assert.Equal("unused_tools", finding.GetProperty("kind").GetString());
+        Assert.Equal("sess-qa", finding.GetProperty("workflow_id").GetString());
+        Assert.Equal(3, doc.RootElement.GetProperty("events_analysed").GetInt32());
+    }
+
+    [Fact]
+    public void Workflows_ProviderAnthropic_Json_OnlyTheAgentChain()
+    {
+        var (code, output, _) = Invoke(c => c.Workflows(provider: "anthropic", json: true));
+
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        var workflow = Assert.Single(doc.RootElement.GetProperty("workflows").EnumerateArray().ToList());
+        Assert.Equal(InferredId(), workflow.GetProperty("id").GetString());
+        Assert.Equal("anthropic", workflow.GetProperty("provider").GetString());
+        Assert.Equal(6, workflow.GetProperty("steps").GetInt32());
+        Assert.Equal(1, doc.RootElement.GetProperty("workflow_count").GetInt32());
+    }
+
+    [Fact]
+    public void Workflows_ModelGpt4o_ResearchAndNotTheSession_AndProviderCaseIgnored()
+    {
+        var (code, output, _) = Invoke(c => c.Workflows(model: "gpt-4o-2024-08-06", json: true));
+        var (_, upper, _) = Invoke(c => c.Workflows(provider: "OpenAI", model: "gpt-4o-2024-08-06", json: true));
+
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        var workflow = Assert.Single(doc.RootElement.GetProperty("workflows").EnumerateArray().ToList());
+        Assert.Equal("wf-research", workflow.GetProperty("id").GetString());
+        Assert.Equal(4, workflow.GetProperty("steps").GetInt32());
+        Assert.Equal(output, upper);
+    }
+
+    [Fact]
+    public void Commands_UnknownProvider_ExitOneNamingTheProviders()
+    {
+        const string Expected = "tokenops: --provider must be one of openai|anthropic|gemini, not 'mistral'\n";
+        foreach (var run in (Func<WasteCommands, int>[])[c => c.Workflows(provider: "mistral"), c => c.Waste(provider: "mistral"), c => c.Coach(provider: "mistral", json: true)])
+        {
+            var (code, output, error) = Invoke(run);
+
+            Assert.Equal(1, code);
+            Assert.Empty(output);
+            Assert.Equal(Expected, error);
+        }
+    }
+
     private string InferredId()
     {
         var (_, json, _) = Invoke(c => c.Workflows(json: true));

@@ -261,7 +261,7 @@ const views = {
       { id: 'kpi-wf-steps', label: 'Steps', value: num(list.reduce((a, w) => a + w.steps, 0)), sub: `${num(list.reduce((a, w) => a + w.errors, 0))} failed` },
       { id: 'kpi-wf-peak', label: 'Peak context', value: num(Math.max(0, ...list.map((w) => w.peak_context_tokens))), sub: 'input tokens of the largest step' },
     ]);
-    $('workflows-note').textContent = filterNote('click a row for its trace');
+    $('workflows-note').textContent = 'click a row for its trace' + (filterLabel() ? ` · numbers count the ${filterLabel()} steps only; a trace shows every step` : '');
     if (!list.length) {
       $('workflows-table').innerHTML = '<tbody><tr><td class="empty-row">No workflows in this range. Requests join a workflow through the <code>X-TokenOps-Workflow-Id</code> or <code>X-TokenOps-Session-Id</code> header, or by continuing the same conversation.</td></tr></tbody>';
       $('trace-card').hidden = true;
@@ -281,9 +281,9 @@ const views = {
       { id: 'kpi-waste-usd', label: 'Estimated savings', value: usd(r.total_usd_saved), sub: 'if every finding were fixed' },
       { id: 'kpi-waste-tokens', label: 'Tokens that could be saved', value: num(r.total_tokens_saved), sub: '' },
       { id: 'kpi-waste-count', label: 'Findings', value: num(r.findings.length), sub: [...new Set(r.findings.map((f) => f.kind))].length + ' kinds' },
-      { id: 'kpi-waste-events', label: 'Requests analysed', value: num(r.events_analysed), sub: 'prompt events in range' },
+      { id: 'kpi-waste-events', label: 'Requests analysed', value: num(r.events_analysed), sub: 'prompt events in range' + (filterLabel() ? ` (${filterLabel()})` : '') },
     ]);
-    $('waste-note').textContent = filterNote('ranked by estimated dollars saved · evidence links open the workflow trace at that step');
+    $('waste-note').textContent = 'ranked by estimated dollars saved · evidence links open the workflow trace at that step' + (filterLabel() ? ` · only ${filterLabel()} requests analysed` : '');
     if (!r.findings.length) {
       $('waste-list').innerHTML = `<p class="muted empty-row">No waste found in ${num(r.events_analysed)} requests in this range.</p>`;
       return;
@@ -305,10 +305,8 @@ const views = {
   async live() { await loadRecent(); },
 };
 
-// The workflow and waste functions take the time range and the demo switch (like `tokenops workflows`/`waste`), not provider/model.
-function filterNote(text) {
-  return state.provider || state.model ? text + ' · provider/model filters do not apply to this view' : text;
-}
+// The filter bar's provider/model for the notes of the workflow and waste views ('anthropic', 'anthropic/claude-…'); '' when off.
+function filterLabel() { return [state.provider, state.model].filter(Boolean).join('/'); }
 function shortId(id) { return id.length > 12 ? '…' + id.slice(-8) : id; }
 
 /** The trace of state.trace (if any) under the workflow table: context-growth chart and one row per step. */
