@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using TokenOps.Insights;
 
 namespace TokenOps.Mcp;
 
@@ -46,6 +47,7 @@ internal sealed class McpToolCatalog
             throw new McpProtocolException($"Unknown tool '{request?.Name}'. Call tools/list for the available tokenops_* tools.", McpErrorCode.InvalidParams);
         }
 
+        var allocated = GC.GetTotalAllocatedBytes(precise: false);
         try
         {
             var arguments = new ToolArguments(request.Arguments is null ? null : new Dictionary<string, JsonElement>(request.Arguments));
@@ -65,6 +67,10 @@ internal sealed class McpToolCatalog
         {
             // A broken store or a bug in one tool must not take the server down: report it to the agent.
             return Error($"{tool.Name} failed: {ex.Message}");
+        }
+        finally
+        {
+            HeapTrim.AfterAllocating(GC.GetTotalAllocatedBytes(precise: false) - allocated);
         }
     }
 

@@ -228,6 +228,7 @@ internal static class DashboardApi
         var gate = services.GetRequiredService<DashboardQueryGate>();
         await gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
         byte[]? body;
+        var allocated = GC.GetAllocatedBytesForCurrentThread(); // no await until the finally below: same thread
         try
         {
             // Another request may have filled the entry while this one waited at the gate.
@@ -264,6 +265,7 @@ internal static class DashboardApi
         finally
         {
             gate.Release();
+            HeapTrim.AfterAllocating(GC.GetAllocatedBytesForCurrentThread() - allocated);
         }
 
         if (body is null)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using TokenOps.Insights.Store;
@@ -55,6 +56,9 @@ internal static class StepLoader
         sql.Append(" ORDER BY ts_ms, id;");
         command.CommandText = sql.ToString();
         var rows = new List<StepRow>();
+        // Provider, model, ids and the like repeat across rows: one string each instead of one per row (a month of a busy
+        // store is a million rows held at once).
+        var pool = new StringPool();
         using var r = command.ExecuteReader();
         while (r.Read())
         {
@@ -62,14 +66,14 @@ internal static class StepLoader
             {
                 Id = r.GetString(0),
                 Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
-                Source = r.GetString(2),
-                Provider = r.GetString(3),
-                Model = Str(r, 4),
-                Operation = r.GetString(5),
-                CredentialHash = Str(r, 6),
-                WorkflowId = Str(r, 7),
-                AgentId = Str(r, 8),
-                SessionId = Str(r, 9),
+                Source = pool.Get(r.GetString(2)),
+                Provider = pool.Get(r.GetString(3)),
+                Model = pool.Get(Str(r, 4)),
+                Operation = pool.Get(r.GetString(5)),
+                CredentialHash = pool.Get(Str(r, 6)),
+                WorkflowId = pool.Get(Str(r, 7)),
+                AgentId = pool.Get(Str(r, 8)),
+                SessionId = pool.Get(Str(r, 9)),
                 PromptHash = Str(r, 10),
                 MessagesHash = Str(r, 11),
                 ParentMessagesHash = Str(r, 12),
@@ -83,9 +87,9 @@ internal static class StepLoader
                 CostUsd = r.IsDBNull(20) ? null : (decimal)r.GetDouble(20),
                 CacheHit = !r.IsDBNull(21) && r.GetInt64(21) != 0,
                 StatusCode = Int(r, 22) ?? 0,
-                ErrorType = Str(r, 23),
-                ProxyError = Str(r, 24),
-                FinishReason = Str(r, 25),
+                ErrorType = pool.Get(Str(r, 23)),
+                ProxyError = pool.Get(Str(r, 24)),
+                FinishReason = pool.Get(Str(r, 25)),
                 MaxTokens = Int(r, 26),
                 ToolCount = Int(r, 27),
                 ToolDefinitionTokens = Int(r, 28),
@@ -155,6 +159,34 @@ internal static class StepLoader
         }
 
         return set;
+    }
+
+    /// <summary>Hands out one instance per distinct value; stops remembering new values past a bound.</summary>
+    private sealed class StringPool
+    {
+        private const int MaxEntries = 1 << 16;
+        private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+
+        [return: NotNullIfNotNull(nameof(value))]
+        public string? Get(string? value)
+        {
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (_values.TryGetValue(value, out var pooled))
+            {
+                return pooled;
+            }
+
+            if (_values.Count < MaxEntries)
+            {
+                _values.Add(value, value);
+            }
+
+            return value;
+        }
     }
 
     private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);

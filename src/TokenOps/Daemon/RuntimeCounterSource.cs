@@ -4,7 +4,8 @@ namespace TokenOps.Daemon;
 /// The process's own cost under <c>runtime.*</c>: garbage collections per generation, the total time the GC paused the
 /// process, heap size (committed, fragmented, per generation), what the last gen0/gen1 collection promoted and how long
 /// it paused, bytes allocated, CPU time, thread-pool threads, the malloc arena cap (<see cref="MallocArenas"/>) and how
-/// often background bursts gave the CPU up (<see cref="Core.Bus.CpuSlice"/>). The load test reads these before and after
+/// often background bursts gave the CPU up (<see cref="Core.Bus.CpuSlice"/>) and how often a heavy dashboard report
+/// was followed by a collection that gave its memory back (<see cref="Insights.HeapTrim"/>). The load test reads these before and after
 /// a run to say how much of the added latency is GC.
 /// </summary>
 internal sealed class RuntimeCounterSource : IDaemonCounterSource
@@ -20,6 +21,7 @@ internal sealed class RuntimeCounterSource : IDaemonCounterSource
         counters["runtime.gc.gen1"] = GC.CollectionCount(1);
         counters["runtime.gc.gen2"] = GC.CollectionCount(2);
         counters["runtime.gc.pause_us"] = (long)GC.GetTotalPauseDuration().TotalMicroseconds;
+        counters["runtime.gc.heap_trims"] = Insights.HeapTrim.Trims;
         var any = GC.GetGCMemoryInfo();
         counters["runtime.gc.heap_bytes"] = any.HeapSizeBytes;
         counters["runtime.gc.committed_bytes"] = any.TotalCommittedBytes;
