@@ -78,6 +78,22 @@ internal sealed class DashboardFixture : IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
+    /// <summary><paramref name="count"/> plain chat events a second apart, ending a minute before <see cref="Now"/> (one INSERT).</summary>
+    public void SeedBulk(int count)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = """
+            WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $count - 1)
+            INSERT INTO prompt_events (id, ts_ms, source, schema_version, provider, operation, model, response_model, usage_source,
+              cache_hit, cost_usd, input_tokens, output_tokens, cached_input_tokens, pricing_status, status_code, latency_ms)
+            SELECT printf('bulk-%08d', i), $end - i * 1000, 'proxy', '1.0.0', 'openai', 'chat', 'gpt-4o', 'gpt-4o', 'provider',
+              0, 0.001, 500 + i % 100, 50, 0, 'priced', 200, 300 FROM n
+            """;
+        command.Parameters.AddWithValue("$count", count);
+        command.Parameters.AddWithValue("$end", Now.AddMinutes(-1).ToUnixTimeMilliseconds());
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>Two providers, three models, cache hits and demo rows over the last ten days.</summary>
     public void Seed()
     {
