@@ -40,8 +40,16 @@ public sealed class SpendSeriesService(InsightsOptions options)
                 .Append("COALESCE(SUM(CASE WHEN cache_hit = 0 THEN cached_input_tokens END), 0), ")
                 .Append("COALESCE(SUM(CASE WHEN cache_hit = 0 THEN output_tokens END), 0), ")
                 .Append("COALESCE(SUM(cost_usd), 0.0), COALESCE(SUM(saved_usd), 0.0) FROM prompt_events");
+            // Grouped in the covering report index's key order, as the spend report is: no temp B-tree over every row in
+            // range (30 days of 1M events: 2.7 -> 1.6 s in sqlite3). A null model and a stored "(unknown)" come back as two
+            // groups and fold into one series below.
+            if (SpendService.HasReportIndex(connection))
+            {
+                sql.Append(" INDEXED BY ix_prompt_events_report");
+            }
+
             filter.AppendWhere(sql, command);
-            sql.Append(" GROUP BY 1, 2, 3");
+            sql.Append(" GROUP BY provider, model, ts_ms / ").Append(SpendService.BucketMs.ToString(CultureInfo.InvariantCulture));
             command.CommandText = sql.ToString();
             using var reader = command.ExecuteReader();
             while (reader.Read())

@@ -111,7 +111,7 @@ public sealed class SpendService(InsightsOptions options)
         return facts;
     }
 
-    private static bool HasReportIndex(SqliteConnection connection)
+    internal static bool HasReportIndex(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'ix_prompt_events_report'";
