@@ -231,26 +231,33 @@ public sealed class LatencyService(InsightsOptions options)
             _max = Math.Max(_max, other._max);
         }
 
-        public LatencyStats Stats() => Count == 0
-            ? new LatencyStats()
-            : new LatencyStats
-            {
-                Count = Count,
-                MeanMs = Math.Round(_sum / Count, 1),
-                P50Ms = Percentile(0.50),
-                P95Ms = Percentile(0.95),
-                P99Ms = Percentile(0.99),
-                MaxMs = Math.Round(_max, 1),
-            };
-
-        internal double Percentile(double p)
+        public LatencyStats Stats()
         {
-            var rank = (long)Math.Ceiling(p * Count);
+            if (Count == 0)
+            {
+                return new LatencyStats();
+            }
+
             var buckets = new long[_buckets.Count];
             _buckets.Keys.CopyTo(buckets, 0);
             Array.Sort(buckets);
+            return new LatencyStats
+            {
+                Count = Count,
+                MeanMs = Math.Round(_sum / Count, 1),
+                P50Ms = Percentile(buckets, 0.50),
+                P95Ms = Percentile(buckets, 0.95),
+                P99Ms = Percentile(buckets, 0.99),
+                MaxMs = Math.Round(_max, 1),
+            };
+        }
+
+        /// <summary>The <paramref name="p"/> percentile, walking <paramref name="sorted"/> (this histogram's buckets in order).</summary>
+        private double Percentile(long[] sorted, double p)
+        {
+            var rank = (long)Math.Ceiling(p * Count);
             long seen = 0;
-            foreach (var bucket in buckets)
+            foreach (var bucket in sorted)
             {
                 seen += _buckets[bucket];
                 if (seen >= rank)

@@ -32,9 +32,11 @@ internal static class StepLoader
     /// Rows matching <paramref name="filter"/> (its WHERE clause: <see cref="EventFilter.AppendWhere"/>) and the extra condition
     /// (<paramref name="where"/> uses $p0..$pN).
     /// </summary>
-    public static List<StepRow> Load(SqliteConnection connection, EventFilter filter, string? where = null, params string[] parameters)
+    public static List<StepRow> Load(SqliteConnection connection, EventFilter filter, string? where = null, params string[] parameters) =>
+        Load(connection, PresentColumns(connection), filter, where, parameters);
+
+    private static List<StepRow> Load(SqliteConnection connection, HashSet<string> present, EventFilter filter, string? where, params string[] parameters)
     {
-        var present = PresentColumns(connection);
         using var command = connection.CreateCommand();
         var sql = new StringBuilder("SELECT ");
         for (var i = 0; i < Columns.Length; i++)
@@ -116,16 +118,17 @@ internal static class StepLoader
         SqliteConnection connection, EventFilter filter, TimeSpan chainMaxGap, int minInferredSteps = 0, string? where = null)
     {
         var model = filter.Model;
+        var present = PresentColumns(connection);
         List<StepRow> loaded;
-        if (string.IsNullOrEmpty(model) || !PresentColumns(connection).Contains("messages_hash"))
+        if (string.IsNullOrEmpty(model) || !present.Contains("messages_hash"))
         {
-            loaded = Load(connection, filter, where);
+            loaded = Load(connection, present, filter, where);
             model = null; // every loaded row matches
         }
         else
         {
             var condition = "model = $p0 OR (" + Chainable + ")";
-            loaded = Load(connection, filter with { Model = null }, where is null ? condition : "(" + where + ") AND (" + condition + ")", model);
+            loaded = Load(connection, present, filter with { Model = null }, where is null ? condition : "(" + where + ") AND (" + condition + ")", model);
         }
 
         var rows = model is null ? loaded : loaded.FindAll(r => string.Equals(r.Model, model, StringComparison.Ordinal));

@@ -248,7 +248,7 @@ internal static class InsightsTools
     }
 
     /// <summary>The <c>provider</c> argument: one of the schema's enum values or a tool error naming them.</summary>
-    private static string? Provider(ToolArguments args) => args.OneOf("provider", "openai", "anthropic", "gemini");
+    private static string? Provider(ToolArguments args) => args.OneOf("provider", [.. Insights.Store.EventFilter.KnownProviders]);
 
     private static (DateTimeOffset From, DateTimeOffset To) ParseRange(InsightsOptions insights, ToolArguments args, string defaultSince)
     {

@@ -3,10 +3,10 @@ namespace TokenOps.Daemon;
 /// <summary>
 /// The process's own cost under <c>runtime.*</c>: garbage collections per generation, the total time the GC paused the
 /// process, heap size (committed, fragmented, per generation), what the last gen0/gen1 collection promoted and how long
-/// it paused, bytes allocated, CPU time, thread-pool threads, the malloc arena cap (<see cref="MallocArenas"/>) and how
-/// often background bursts gave the CPU up (<see cref="Core.Bus.CpuSlice"/>) and how often a heavy dashboard report
-/// was followed by a collection that gave its memory back (<see cref="Insights.HeapTrim"/>). The load test reads these before and after
-/// a run to say how much of the added latency is GC.
+/// it paused, bytes allocated, CPU time, thread-pool threads, the malloc arena cap (<see cref="MallocArenas"/>), how
+/// often background bursts gave the CPU up (<see cref="Core.Bus.CpuSlice"/>) and how often a heavy dashboard report was
+/// followed by a collection that gave its memory back (<see cref="Insights.HeapTrim"/>). The load test reads these
+/// before and after a run to say how much of the added latency is GC.
 /// </summary>
 internal sealed class RuntimeCounterSource : IDaemonCounterSource
 {
