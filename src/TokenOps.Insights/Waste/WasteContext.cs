@@ -4,7 +4,10 @@ using TokenOps.Insights.Workflow;
 
 namespace TokenOps.Insights.Waste;
 
-/// <summary>What every rule sees: the steps of the analysed range (oldest first), the same steps grouped into workflows, the thresholds and prices.</summary>
+/// <summary>
+/// What every rule sees: the steps of the analysed range (oldest first; a report over the store leaves out those no rule
+/// over single steps examines, see <see cref="WasteDetector.Examines"/>), the steps grouped into workflows, the thresholds and prices.
+/// </summary>
 internal sealed class WasteContext(IReadOnlyList<StepRow> rows, List<(WorkflowKey Key, List<StepRow> Steps)> workflows, WasteThresholds thresholds, RateCard rateCard)
 {
     private const decimal PerMillion = 1_000_000m;

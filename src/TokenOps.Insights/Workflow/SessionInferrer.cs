@@ -99,7 +99,7 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
 
         if (row.MessagesHash is null)
         {
-            return new StepAssignment(default, -1, 0);
+            return new StepAssignment(default, -1, 0); // keep in step with MayBelongToWorkflow
         }
 
         var scope = Scope(row.Provider, row.CredentialHash ?? "");
@@ -153,6 +153,13 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
 
         return new StepAssignment(default, chain, bits);
     }
+
+    /// <summary>
+    /// False when <see cref="AssignStep"/> puts <paramref name="row"/> in no workflow, which it then does without touching
+    /// its state: such a row can be left out of the rows it sees without changing any other row's workflow.
+    /// </summary>
+    internal static bool MayBelongToWorkflow(StepRow row) =>
+        !string.IsNullOrEmpty(row.WorkflowId) || !string.IsNullOrEmpty(row.SessionId) || row.MessagesHash is not null;
 
     /// <summary>Forgets chains idle longer than the max gap (bounds memory in the daemon).</summary>
     public void Prune(DateTimeOffset now)
