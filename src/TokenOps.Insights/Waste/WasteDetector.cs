@@ -36,7 +36,7 @@ internal sealed class WasteDetector(WasteThresholds thresholds, RateCard rateCar
     /// the store counts it and does not keep it (<see cref="StepLoader.LoadGrouped"/>).
     /// </summary>
     internal bool Examines(StepRow s) =>
-        s.PromptHash is not null || OversizedContextRule.IsOversized(s, thresholds, out _, out _)
+        !s.PromptHash.IsNone || OversizedContextRule.IsOversized(s, thresholds, out _, out _)
         || ExpensiveModelRule.IsTrivialTopTier(s, thresholds, rateCard);
 
     internal static IWasteRule? RuleFor(string kind)

@@ -76,9 +76,9 @@ internal static class StepLoader
                 WorkflowId = pool.Get(r, 7),
                 AgentId = pool.Get(r, 8),
                 SessionId = pool.Get(r, 9),
-                PromptHash = r.String(10),
-                MessagesHash = r.String(11),
-                ParentMessagesHash = r.String(12),
+                PromptHash = Hash(r, 10),
+                MessagesHash = Hash(r, 11),
+                ParentMessagesHash = Hash(r, 12),
                 MessageCount = r.NullableInt32(13),
                 InputTokens = r.NullableInt64(14),
                 OutputTokens = r.NullableInt64(15),
@@ -96,7 +96,7 @@ internal static class StepLoader
                 ToolCount = r.NullableInt32(27),
                 ToolDefinitionTokens = r.NullableInt32(28),
                 ToolCallCount = r.NullableInt32(29),
-                LastToolCallHash = r.String(30),
+                LastToolCallHash = Hash(r, 30),
             };
             if (keep is null || keep(row))
             {
@@ -171,6 +171,10 @@ internal static class StepLoader
 
         return (rows, workflows, examines is null ? rows.Count : analysed);
     }
+
+    /// <summary>A hash column straight from its UTF-8 text: a hash in the proxy's form never becomes a string.</summary>
+    private static Fingerprint Hash(SqliteRowReader reader, int column) =>
+        reader.Utf8(column, out var utf8) ? Fingerprint.FromUtf8(utf8) : default;
 
     private static HashSet<string> PresentColumns(SqliteConnection connection)
     {

@@ -72,13 +72,15 @@ public sealed class StepLoaderTests : IDisposable
         return JsonSerializer.Serialize(report, InsightsJsonContext.Default.WasteReport);
     }
 
-    /// <summary>Every property of the row, as text (doubles round-trip).</summary>
+    /// <summary>Every property of the row, as text (doubles round-trip, NULL hashes told from empty ones).</summary>
     private static string Describe(StepRow r) => string.Join('|',
         r.Id, r.Timestamp.ToString("O", CultureInfo.InvariantCulture), r.Source, r.Provider, r.Model, r.Operation, r.CredentialHash,
-        r.WorkflowId, r.AgentId, r.SessionId, r.PromptHash, r.MessagesHash, r.ParentMessagesHash, r.MessageCount, r.InputTokens,
+        r.WorkflowId, r.AgentId, r.SessionId, Text(r.PromptHash), Text(r.MessagesHash), Text(r.ParentMessagesHash), r.MessageCount, r.InputTokens,
         r.OutputTokens, r.CachedInputTokens, r.CacheWriteTokens, r.EstimatedInputTokens, r.LatencyMs.ToString("R", CultureInfo.InvariantCulture),
         r.CostUsd?.ToString(CultureInfo.InvariantCulture), r.CacheHit, r.StatusCode, r.ErrorType, r.ProxyError, r.FinishReason, r.MaxTokens,
-        r.ToolCount, r.ToolDefinitionTokens, r.ToolCallCount, r.LastToolCallHash);
+        r.ToolCount, r.ToolDefinitionTokens, r.ToolCallCount, Text(r.LastToolCallHash));
+
+    private static string Text(Fingerprint hash) => hash.ToText() ?? "<null>";
 
     /// <summary>The loader as it was: <see cref="SqliteDataReader"/>, every column, NULL checks per column.</summary>
     private static List<StepRow> ReferenceLoad(SqliteConnection connection, EventFilter filter)
