@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using TokenOps.Insights.Workflow;
 
 namespace TokenOps.Insights.Coaching;
@@ -15,10 +14,10 @@ internal struct CompactStep
 {
     private Guid _id;
     private string? _idText;
-    private PackedHex _promptHash;
-    private PackedHex _messagesHash;
-    private PackedHex _parentMessagesHash;
-    private PackedHex _lastToolCallHash;
+    private Fingerprint _promptHash;
+    private Fingerprint _messagesHash;
+    private Fingerprint _parentMessagesHash;
+    private Fingerprint _lastToolCallHash;
     private string _source;
     private string _provider;
     private string _operation;
@@ -52,10 +51,10 @@ internal struct CompactStep
     {
         var step = new CompactStep
         {
-            _promptHash = PackedHex.From(row.PromptHash),
-            _messagesHash = PackedHex.From(row.MessagesHash),
-            _parentMessagesHash = PackedHex.From(row.ParentMessagesHash),
-            _lastToolCallHash = PackedHex.From(row.LastToolCallHash),
+            _promptHash = row.PromptHash,
+            _messagesHash = row.MessagesHash,
+            _parentMessagesHash = row.ParentMessagesHash,
+            _lastToolCallHash = row.LastToolCallHash,
             _source = row.Source,
             _provider = row.Provider,
             _operation = row.Operation,
@@ -82,8 +81,7 @@ internal struct CompactStep
             _cacheHit = row.CacheHit,
         };
 
-        // Guid.ToString() is the lower-case "D" form: only an id that prints back identically is packed.
-        if (row.Id.Length == 36 && Guid.TryParseExact(row.Id, "D", out var id) && IsLowerCase(row.Id))
+        if (row.TryGetPackedId(out var id))
         {
             step._id = id;
         }
@@ -105,9 +103,9 @@ internal struct CompactStep
         Operation = _operation,
         CredentialHash = _credentialHash,
         AgentId = _agentId,
-        PromptHash = _promptHash.ToText(),
-        MessagesHash = _messagesHash.ToText(),
-        ParentMessagesHash = _parentMessagesHash.ToText(),
+        PromptHash = _promptHash,
+        MessagesHash = _messagesHash,
+        ParentMessagesHash = _parentMessagesHash,
         MessageCount = _messageCount,
         InputTokens = _inputTokens,
         OutputTokens = _outputTokens,
@@ -125,66 +123,6 @@ internal struct CompactStep
         ToolCount = _toolCount,
         ToolDefinitionTokens = _toolDefinitionTokens,
         ToolCallCount = _toolCallCount,
-        LastToolCallHash = _lastToolCallHash.ToText(),
+        LastToolCallHash = _lastToolCallHash,
     };
-
-    private static bool IsLowerCase(string s)
-    {
-        foreach (var c in s)
-        {
-            if (char.IsAsciiLetterUpper(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-}
-
-/// <summary>A lower-case hex string of up to 64 digits kept as its bytes; anything else (rare) kept as the string itself.</summary>
-internal struct PackedHex
-{
-    private HexBytes _bytes;
-    private byte _length;
-    private string? _text;
-
-    public static PackedHex From(string? text)
-    {
-        var packed = default(PackedHex);
-        if (text is null)
-        {
-            return packed;
-        }
-
-        if (text.Length is > 0 and <= 2 * HexBytes.Capacity && text.Length % 2 == 0 && SessionInferrer.IsLowerHex(text))
-        {
-            Convert.FromHexString(text, packed._bytes, out _, out var written);
-            packed._length = (byte)written;
-        }
-        else
-        {
-            packed._text = text;
-        }
-
-        return packed;
-    }
-
-    public readonly string? ToText()
-    {
-        if (_text is not null || _length == 0)
-        {
-            return _text;
-        }
-
-        ReadOnlySpan<byte> bytes = _bytes;
-        return Convert.ToHexStringLower(bytes[.._length]);
-    }
-
-    [InlineArray(Capacity)]
-    private struct HexBytes
-    {
-        public const int Capacity = 32;
-        private byte _first;
-    }
 }

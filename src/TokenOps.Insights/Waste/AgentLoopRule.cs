@@ -36,12 +36,12 @@ internal sealed class AgentLoopRule : IWasteRule
                 var start = 0;
                 for (var i = 1; i <= list.Count; i++)
                 {
-                    if (i < list.Count && list[i].LastToolCallHash is { } h && h == list[start].LastToolCallHash)
+                    if (i < list.Count && !list[i].LastToolCallHash.IsNone && list[i].LastToolCallHash == list[start].LastToolCallHash)
                     {
                         continue;
                     }
 
-                    if (list[start].LastToolCallHash is not null && i - start >= context.Thresholds.LoopMinRepeats)
+                    if (!list[start].LastToolCallHash.IsNone && i - start >= context.Thresholds.LoopMinRepeats)
                     {
                         Emit(context, findings, key.Id, agent, list.GetRange(start, i - start));
                     }

@@ -32,14 +32,12 @@ internal sealed class ExpensiveModelRule : IWasteRule
         var groups = new Dictionary<(string, string), List<Workflow.StepRow>>();
         foreach (var s in context.Rows)
         {
-            if (s.Failed || s.CacheHit || s.InputTokens is not { } input || s.OutputTokens is not { } output
-                || input > t.TrivialMaxInputTokens || output > t.TrivialMaxOutputTokens || s.Model is null
-                || context.RateCard.Find(s.Provider, s.Model) is not { } match || (match.Row.Input ?? 0) < t.TopTierMinInputUsdPerMillion)
+            if (!IsTrivialTopTier(s, t, context.RateCard))
             {
                 continue;
             }
 
-            var key = (s.Provider, s.Model);
+            var key = (s.Provider, s.Model!);
             if (!groups.TryGetValue(key, out var list))
             {
                 groups[key] = list = [];
@@ -87,4 +85,10 @@ internal sealed class ExpensiveModelRule : IWasteRule
             });
         }
     }
+
+    /// <summary>A successful, uncached call with a short prompt and a short answer, on a priced top-tier model.</summary>
+    internal static bool IsTrivialTopTier(Workflow.StepRow s, WasteThresholds t, RateCard rateCard) =>
+        !s.Failed && !s.CacheHit && s.InputTokens is { } input && s.OutputTokens is { } output
+        && input <= t.TrivialMaxInputTokens && output <= t.TrivialMaxOutputTokens && s.Model is not null
+        && rateCard.Find(s.Provider, s.Model) is { } match && (match.Row.Input ?? 0) >= t.TopTierMinInputUsdPerMillion;
 }

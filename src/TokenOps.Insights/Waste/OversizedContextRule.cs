@@ -1,4 +1,5 @@
 using TokenOps.Core.Events;
+using TokenOps.Insights.Workflow;
 
 namespace TokenOps.Insights.Waste;
 
@@ -22,18 +23,7 @@ internal sealed class OversizedContextRule : IWasteRule
         var byModel = new Dictionary<(string, string), (List<string> Ids, long Tokens, decimal Usd, long Peak, long Limit, DateTimeOffset Last, string? Workflow)>();
         foreach (var s in context.Rows)
         {
-            if (s.Failed || s.CacheHit || s.InputTokens is not { } input)
-            {
-                continue;
-            }
-
-            var limit = t.OversizedInputTokens;
-            if (ModelContextWindows.Find(s.Model) is { } window)
-            {
-                limit = Math.Min(limit, (long)(window * t.OversizedWindowShare));
-            }
-
-            if (input <= limit)
+            if (!IsOversized(s, t, out var input, out var limit))
             {
                 continue;
             }
@@ -70,5 +60,25 @@ internal sealed class OversizedContextRule : IWasteRule
                 Timestamp = acc.Last,
             });
         }
+    }
+
+    /// <summary>A successful, uncached step whose prompt (<paramref name="input"/> tokens) is above its <paramref name="limit"/>.</summary>
+    internal static bool IsOversized(StepRow s, WasteThresholds t, out long input, out long limit)
+    {
+        limit = 0;
+        if (s.Failed || s.CacheHit || s.InputTokens is not { } tokens)
+        {
+            input = 0;
+            return false;
+        }
+
+        input = tokens;
+        limit = t.OversizedInputTokens;
+        if (ModelContextWindows.Find(s.Model) is { } window)
+        {
+            limit = Math.Min(limit, (long)(window * t.OversizedWindowShare));
+        }
+
+        return input > limit;
     }
 }

@@ -32,7 +32,7 @@ internal sealed class PromptCacheMissRule : IWasteRule
             {
                 var previous = steps[i - 1];
                 var s = steps[i];
-                var chained = (s.ParentMessagesHash is not null && s.ParentMessagesHash == previous.MessagesHash)
+                var chained = (!s.ParentMessagesHash.IsNone && s.ParentMessagesHash == previous.MessagesHash)
                     || (s.MessageCount is { } n && previous.MessageCount is { } m && n > m && m > 0);
                 if (!chained || s.Failed || s.CacheHit || s.Provider != previous.Provider || s.Model != previous.Model)
                 {

@@ -18,25 +18,24 @@ internal sealed class RepeatedRequestRule : IWasteRule
 
     public void Detect(WasteContext context, List<WasteFinding> findings)
     {
-        var groups = new Dictionary<(string, string), List<Workflow.StepRow>>();
-        foreach (var s in context.Rows)
+        var (heads, next) = context.PromptGroups;
+        var list = new List<Workflow.StepRow>();
+        foreach (var head in heads)
         {
-            if (s.PromptHash is null || s.Failed || s.CacheHit)
+            if (next[head] < 0)
             {
-                continue;
+                continue; // one request of its kind: nothing repeated
             }
 
-            var key = (s.Provider, s.PromptHash);
-            if (!groups.TryGetValue(key, out var list))
+            list.Clear();
+            for (var i = head; i >= 0; i = next[i])
             {
-                groups[key] = list = [];
+                if (!context.Rows[i].Failed && !context.Rows[i].CacheHit)
+                {
+                    list.Add(context.Rows[i]);
+                }
             }
 
-            list.Add(s);
-        }
-
-        foreach (var (_, list) in groups)
-        {
             if (list.Count < 2)
             {
                 continue;
@@ -64,13 +63,14 @@ internal sealed class RepeatedRequestRule : IWasteRule
 
             var first = list[0];
             var repeats = evidence.Count - 1;
+            var hash = first.PromptHash.ToText()!;
             findings.Add(new WasteFinding
             {
                 Id = WasteFinding.IdFor(Kind, evidence),
                 Kind = Kind,
                 Severity = repeats >= 5 ? CoachingSeverities.Critical : CoachingSeverities.Warning,
                 Summary = $"Same {first.Model ?? first.Provider} request sent {evidence.Count} times within {context.Thresholds.RepeatWindow.TotalMinutes:0} min",
-                Details = $"{repeats} identical repeat(s) of a request (prompt hash {first.PromptHash![..Math.Min(12, first.PromptHash!.Length)]}…) cost {WasteContext.Usd(usd)} and {WasteContext.Num(tokens)} tokens.",
+                Details = $"{repeats} identical repeat(s) of a request (prompt hash {hash[..Math.Min(12, hash.Length)]}…) cost {WasteContext.Usd(usd)} and {WasteContext.Num(tokens)} tokens.",
                 Fix = "Enable the response cache (cache.enabled=true) or reuse the first answer in your code.",
                 EvidenceEventIds = evidence,
                 EstimatedTokensSaved = tokens,

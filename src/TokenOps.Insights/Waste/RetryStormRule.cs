@@ -18,29 +18,14 @@ internal sealed class RetryStormRule : IWasteRule
 
     public void Detect(WasteContext context, List<WasteFinding> findings)
     {
-        var groups = new Dictionary<(string, string), List<Workflow.StepRow>>();
-        foreach (var s in context.Rows)
+        var (heads, next) = context.PromptGroups;
+        var run = new List<Workflow.StepRow>();
+        foreach (var head in heads)
         {
-            if (s.PromptHash is null)
+            run.Clear();
+            for (var i = head; ; i = next[i])
             {
-                continue;
-            }
-
-            var key = (s.Provider, s.PromptHash);
-            if (!groups.TryGetValue(key, out var list))
-            {
-                groups[key] = list = [];
-            }
-
-            list.Add(s);
-        }
-
-        foreach (var (_, list) in groups)
-        {
-            var run = new List<Workflow.StepRow>();
-            for (var i = 0; i <= list.Count; i++)
-            {
-                var s = i < list.Count ? list[i] : null;
+                var s = i >= 0 ? context.Rows[i] : null;
                 var continues = s is not null && s.Failed
                     && (run.Count == 0 || s.Timestamp - run[^1].Timestamp <= context.Thresholds.RetryWindow);
                 if (continues)
@@ -50,7 +35,16 @@ internal sealed class RetryStormRule : IWasteRule
                 }
 
                 Emit(context, findings, run);
-                run = s is not null && s.Failed ? [s] : [];
+                run.Clear();
+                if (s is null)
+                {
+                    break;
+                }
+
+                if (s.Failed)
+                {
+                    run.Add(s);
+                }
             }
         }
     }

@@ -33,8 +33,8 @@ internal sealed class TruncatedOutputRule : IWasteRule
                     continue;
                 }
 
-                var continues = (next.ParentMessagesHash is not null && next.ParentMessagesHash == s.MessagesHash)
-                    || (next.PromptHash is not null && next.PromptHash == s.PromptHash);
+                var continues = (!next.ParentMessagesHash.IsNone && next.ParentMessagesHash == s.MessagesHash)
+                    || (!next.PromptHash.IsNone && next.PromptHash == s.PromptHash);
                 if (!continues)
                 {
                     continue;

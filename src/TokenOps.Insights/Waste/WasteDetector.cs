@@ -28,6 +28,17 @@ internal sealed class WasteDetector(WasteThresholds thresholds, RateCard rateCar
         return findings;
     }
 
+    /// <summary>
+    /// Whether a rule that looks at single steps (<see cref="WasteContext.Rows"/>) could use <paramref name="s"/>: the
+    /// repeated-request and retry-storm rules group every step with a prompt hash, the oversized-context and trivial-call
+    /// rules take only the steps their own predicates accept. Every other rule reads workflows. A step this rejects and that
+    /// belongs to no workflow (<see cref="SessionInferrer.MayBelongToWorkflow"/>) cannot change a finding, so a report over
+    /// the store counts it and does not keep it (<see cref="StepLoader.LoadGrouped"/>).
+    /// </summary>
+    internal bool Examines(StepRow s) =>
+        !s.PromptHash.IsNone || OversizedContextRule.IsOversized(s, thresholds, out _, out _)
+        || ExpensiveModelRule.IsTrivialTopTier(s, thresholds, rateCard);
+
     internal static IWasteRule? RuleFor(string kind)
     {
         foreach (var rule in Rules)

@@ -28,14 +28,16 @@ public sealed class WasteService(InsightsOptions options, WasteThresholds? thres
     public WasteReport GetReport(DateTimeOffset since, DateTimeOffset until, bool includeDemo = false, string? provider = null, string? model = null)
     {
         var filter = new EventFilter { Since = since, Until = until, IncludeDemo = includeDemo, Provider = provider, Model = model };
+        var detector = new WasteDetector(_thresholds, options.RateCard, _workflow);
         List<StepRow> rows;
         List<(WorkflowKey Key, List<StepRow> Steps)> workflows;
+        int analysed;
         using (var connection = InsightsStore.OpenReadOnly(options.StorePath))
         {
-            (rows, workflows) = StepLoader.LoadGrouped(connection, filter, _workflow.ChainMaxGap);
+            (rows, workflows, analysed) = StepLoader.LoadGrouped(connection, filter, _workflow.ChainMaxGap, examines: detector.Examines);
         }
 
-        var findings = new WasteDetector(_thresholds, options.RateCard, _workflow).Detect(rows, workflows);
+        var findings = detector.Detect(rows, workflows);
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in findings)
         {
@@ -67,7 +69,7 @@ public sealed class WasteService(InsightsOptions options, WasteThresholds? thres
             Findings = findings,
             TotalUsdSaved = usd,
             TotalTokensSaved = tokens,
-            EventsAnalysed = rows.Count,
+            EventsAnalysed = analysed,
         };
     }
 

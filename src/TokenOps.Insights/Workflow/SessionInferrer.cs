@@ -97,15 +97,15 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
             return new StepAssignment(new WorkflowKey(row.SessionId, WorkflowKinds.Session), -1, 0);
         }
 
-        if (row.MessagesHash is null)
+        if (row.MessagesHash.IsNone)
         {
-            return new StepAssignment(default, -1, 0);
+            return new StepAssignment(default, -1, 0); // keep in step with MayBelongToWorkflow
         }
 
         var scope = Scope(row.Provider, row.CredentialHash ?? "");
         var ticks = row.Timestamp.UtcTicks;
         var chain = -1;
-        if (row.ParentMessagesHash is { } parent && _byHash.TryGetValue(ConversationKey.Of(scope, parent), out var p)
+        if (!row.ParentMessagesHash.IsNone && _byHash.TryGetValue(ConversationKey.Of(scope, row.ParentMessagesHash), out var p)
             && ticks - _chains[p].LastTicks <= maxGap.Ticks)
         {
             chain = p;
@@ -153,6 +153,13 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
 
         return new StepAssignment(default, chain, bits);
     }
+
+    /// <summary>
+    /// False when <see cref="AssignStep"/> puts <paramref name="row"/> in no workflow, which it then does without touching
+    /// its state: such a row can be left out of the rows it sees without changing any other row's workflow.
+    /// </summary>
+    internal static bool MayBelongToWorkflow(StepRow row) =>
+        !string.IsNullOrEmpty(row.WorkflowId) || !string.IsNullOrEmpty(row.SessionId) || !row.MessagesHash.IsNone;
 
     /// <summary>Forgets chains idle longer than the max gap (bounds memory in the daemon).</summary>
     public void Prune(DateTimeOffset now)
@@ -261,20 +268,6 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
 
     internal static string ChainId(string firstEventId) => ChainId(ChainBits(firstEventId));
 
-    /// <summary>Only <c>0-9a-f</c>: the form the proxy writes its hashes in (and the only one packed as bytes).</summary>
-    internal static bool IsLowerHex(ReadOnlySpan<char> text)
-    {
-        foreach (var c in text)
-        {
-            if (!char.IsAsciiDigit(c) && !char.IsAsciiHexDigitLower(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     /// <summary>Groups time-ordered rows into workflows, in order of first appearance.</summary>
     public static List<(WorkflowKey Key, List<StepRow> Steps)> Group(IReadOnlyList<StepRow> rows, TimeSpan maxGap)
     {
@@ -317,16 +310,19 @@ internal sealed class SessionInferrer(TimeSpan maxGap, int maxTrackedHashes = in
     /// </summary>
     private readonly record struct ConversationKey(int Scope, ulong High, ulong Low)
     {
-        public static ConversationKey Of(int scope, string hash)
+        public static ConversationKey Of(int scope, Fingerprint fingerprint)
         {
-            Span<byte> bytes = stackalloc byte[16];
-            bytes.Clear();
-            if (hash.Length is > 0 and <= 32 && hash.Length % 2 == 0 && IsLowerHex(hash)
-                && Convert.FromHexString(hash, bytes[(16 - hash.Length / 2)..], out _, out _) == System.Buffers.OperationStatus.Done)
+            Span<byte> packed = stackalloc byte[Fingerprint.MaxPackedDigits / 2];
+            var hex = fingerprint.Bytes(packed);
+            if (hex.Length is > 0 and <= 16)
             {
-                return new ConversationKey(scope | (hash.Length << 24), BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
+                Span<byte> bytes = stackalloc byte[16];
+                bytes.Clear();
+                hex.CopyTo(bytes[(16 - hex.Length)..]);
+                return new ConversationKey(scope | (2 * hex.Length << 24), BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
             }
 
+            var hash = fingerprint.ToText()!;
             Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
             SHA256.HashData(MemoryMarshal.AsBytes(hash.AsSpan()), digest);
             return new ConversationKey(scope | int.MinValue, BinaryPrimitives.ReadUInt64BigEndian(digest), BinaryPrimitives.ReadUInt64BigEndian(digest[8..]));

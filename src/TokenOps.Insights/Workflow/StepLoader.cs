@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using TokenOps.Insights.Store;
@@ -35,7 +34,8 @@ internal static class StepLoader
     public static List<StepRow> Load(SqliteConnection connection, EventFilter filter, string? where = null, params string[] parameters) =>
         Load(connection, PresentColumns(connection), filter, where, parameters);
 
-    private static List<StepRow> Load(SqliteConnection connection, HashSet<string> present, EventFilter filter, string? where, params string[] parameters)
+    private static List<StepRow> Load(SqliteConnection connection, HashSet<string> present, EventFilter filter, string? where,
+        string[] parameters, Predicate<StepRow>? keep = null)
     {
         using var command = connection.CreateCommand();
         var sql = new StringBuilder("SELECT ");
@@ -61,43 +61,47 @@ internal static class StepLoader
         // Provider, model, ids and the like repeat across rows: one string each instead of one per row (a month of a busy
         // store is a million rows held at once).
         var pool = new StringPool();
-        using var r = command.ExecuteReader();
+        using var r = new SqliteRowReader(connection, command);
         while (r.Read())
         {
-            rows.Add(new StepRow
+            var row = new StepRow
             {
-                Id = r.GetString(0),
-                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
-                Source = pool.Get(r.GetString(2)),
-                Provider = pool.Get(r.GetString(3)),
-                Model = pool.Get(Str(r, 4)),
-                Operation = pool.Get(r.GetString(5)),
-                CredentialHash = pool.Get(Str(r, 6)),
-                WorkflowId = pool.Get(Str(r, 7)),
-                AgentId = pool.Get(Str(r, 8)),
-                SessionId = pool.Get(Str(r, 9)),
-                PromptHash = Str(r, 10),
-                MessagesHash = Str(r, 11),
-                ParentMessagesHash = Str(r, 12),
-                MessageCount = Int(r, 13),
-                InputTokens = Long(r, 14),
-                OutputTokens = Long(r, 15),
-                CachedInputTokens = Long(r, 16),
-                CacheWriteTokens = Long(r, 17),
-                EstimatedInputTokens = Int(r, 18),
-                LatencyMs = r.IsDBNull(19) ? 0 : r.GetDouble(19),
-                CostUsd = r.IsDBNull(20) ? null : (decimal)r.GetDouble(20),
-                CacheHit = !r.IsDBNull(21) && r.GetInt64(21) != 0,
-                StatusCode = Int(r, 22) ?? 0,
-                ErrorType = pool.Get(Str(r, 23)),
-                ProxyError = pool.Get(Str(r, 24)),
-                FinishReason = pool.Get(Str(r, 25)),
-                MaxTokens = Int(r, 26),
-                ToolCount = Int(r, 27),
-                ToolDefinitionTokens = Int(r, 28),
-                ToolCallCount = Int(r, 29),
-                LastToolCallHash = Str(r, 30),
-            });
+                Id = r.String(0)!,
+                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(r.Int64(1)),
+                Source = pool.Get(r, 2)!,
+                Provider = pool.Get(r, 3)!,
+                Model = pool.Get(r, 4),
+                Operation = pool.Get(r, 5)!,
+                CredentialHash = pool.Get(r, 6),
+                WorkflowId = pool.Get(r, 7),
+                AgentId = pool.Get(r, 8),
+                SessionId = pool.Get(r, 9),
+                PromptHash = Hash(r, 10),
+                MessagesHash = Hash(r, 11),
+                ParentMessagesHash = Hash(r, 12),
+                MessageCount = r.NullableInt32(13),
+                InputTokens = r.NullableInt64(14),
+                OutputTokens = r.NullableInt64(15),
+                CachedInputTokens = r.NullableInt64(16),
+                CacheWriteTokens = r.NullableInt64(17),
+                EstimatedInputTokens = r.NullableInt32(18),
+                LatencyMs = r.Double(19),
+                CostUsd = r.IsNull(20) ? null : (decimal)r.Double(20),
+                CacheHit = r.Int64(21) != 0,
+                StatusCode = (int)r.Int64(22),
+                ErrorType = pool.Get(r, 23),
+                ProxyError = pool.Get(r, 24),
+                FinishReason = pool.Get(r, 25),
+                MaxTokens = r.NullableInt32(26),
+                ToolCount = r.NullableInt32(27),
+                ToolDefinitionTokens = r.NullableInt32(28),
+                ToolCallCount = r.NullableInt32(29),
+                LastToolCallHash = Hash(r, 30),
+            };
+            if (keep is null || keep(row))
+            {
+                rows.Add(row);
+            }
         }
 
         return rows;
@@ -114,21 +118,39 @@ internal static class StepLoader
     /// the provider filter needs no such exception.
     /// </summary>
     /// <param name="where">An extra condition without parameters.</param>
-    public static (List<StepRow> Rows, List<(WorkflowKey Key, List<StepRow> Steps)> Workflows) LoadGrouped(
-        SqliteConnection connection, EventFilter filter, TimeSpan chainMaxGap, int minInferredSteps = 0, string? where = null)
+    /// <param name="examines">
+    /// When given, a matching step it rejects that belongs to no workflow (<see cref="SessionInferrer.MayBelongToWorkflow"/>)
+    /// is counted in <c>Analysed</c> but left out of <c>Rows</c> (the waste report: <see cref="Waste.WasteDetector.Examines"/>).
+    /// Such rows (no prompt hash, no workflow: rows written before the fingerprint columns, or requests the proxy could not
+    /// fingerprint) were held only to be counted. <c>Analysed</c> counts every step matching the filter either way.
+    /// </param>
+    public static (List<StepRow> Rows, List<(WorkflowKey Key, List<StepRow> Steps)> Workflows, int Analysed) LoadGrouped(
+        SqliteConnection connection, EventFilter filter, TimeSpan chainMaxGap, int minInferredSteps = 0, string? where = null,
+        Predicate<StepRow>? examines = null)
     {
         var model = filter.Model;
         var present = PresentColumns(connection);
-        List<StepRow> loaded;
         if (string.IsNullOrEmpty(model) || !present.Contains("messages_hash"))
         {
-            loaded = Load(connection, present, filter, where);
             model = null; // every loaded row matches
+        }
+
+        var analysed = 0;
+        Predicate<StepRow>? keep = examines is null ? null : row =>
+        {
+            var matches = model is null || string.Equals(row.Model, model, StringComparison.Ordinal);
+            analysed += matches ? 1 : 0;
+            return SessionInferrer.MayBelongToWorkflow(row) || (matches && examines(row));
+        };
+        List<StepRow> loaded;
+        if (model is null)
+        {
+            loaded = Load(connection, present, filter, where, [], keep);
         }
         else
         {
             var condition = "model = $p0 OR (" + Chainable + ")";
-            loaded = Load(connection, present, filter with { Model = null }, where is null ? condition : "(" + where + ") AND (" + condition + ")", model);
+            loaded = Load(connection, present, filter with { Model = null }, where is null ? condition : "(" + where + ") AND (" + condition + ")", [model], keep);
         }
 
         var rows = model is null ? loaded : loaded.FindAll(r => string.Equals(r.Model, model, StringComparison.Ordinal));
@@ -147,8 +169,12 @@ internal static class StepLoader
             }
         }
 
-        return (rows, workflows);
+        return (rows, workflows, examines is null ? rows.Count : analysed);
     }
+
+    /// <summary>A hash column straight from its UTF-8 text: a hash in the proxy's form never becomes a string.</summary>
+    private static Fingerprint Hash(SqliteRowReader reader, int column) =>
+        reader.Utf8(column, out var utf8) ? Fingerprint.FromUtf8(utf8) : default;
 
     private static HashSet<string> PresentColumns(SqliteConnection connection)
     {
@@ -168,21 +194,33 @@ internal static class StepLoader
     private sealed class StringPool
     {
         private const int MaxEntries = 1 << 16;
+        private const int MaxPooledLength = 256;
         private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _byChars;
 
-        [return: NotNullIfNotNull(nameof(value))]
-        public string? Get(string? value)
+        public StringPool() => _byChars = _values.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        /// <summary>The column's text (decoded as <see cref="SqliteRowReader.String"/> decodes it), allocated only the first time it is seen.</summary>
+        public string? Get(SqliteRowReader reader, int column)
         {
-            if (value is null)
+            if (!reader.Utf8(column, out var utf8))
             {
                 return null;
             }
 
-            if (_values.TryGetValue(value, out var pooled))
+            if (utf8.Length > MaxPooledLength)
+            {
+                return Encoding.UTF8.GetString(utf8);
+            }
+
+            Span<char> chars = stackalloc char[MaxPooledLength];
+            chars = chars[..Encoding.UTF8.GetChars(utf8, chars)];
+            if (_byChars.TryGetValue(chars, out var pooled))
             {
                 return pooled;
             }
 
+            var value = new string(chars);
             if (_values.Count < MaxEntries)
             {
                 _values.Add(value, value);
@@ -191,10 +229,4 @@ internal static class StepLoader
             return value;
         }
     }
-
-    private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-
-    private static long? Long(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
-
-    private static int? Int(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
 }

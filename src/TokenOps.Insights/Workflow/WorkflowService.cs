@@ -24,7 +24,7 @@ public sealed class WorkflowService(InsightsOptions options, WorkflowOptions? wo
     {
         using var connection = InsightsStore.OpenReadOnly(options.StorePath);
         var filter = new EventFilter { Since = since, Until = until, IncludeDemo = includeDemo, Provider = provider, Model = model };
-        var (_, workflows) = StepLoader.LoadGrouped(connection, filter, _workflow.ChainMaxGap, _workflow.MinInferredSteps,
+        var (_, workflows, _) = StepLoader.LoadGrouped(connection, filter, _workflow.ChainMaxGap, _workflow.MinInferredSteps,
             "workflow_id IS NOT NULL OR session_id IS NOT NULL OR messages_hash IS NOT NULL");
         var all = new List<WorkflowSummary>(workflows.Count);
         foreach (var (key, steps) in workflows)

@@ -77,15 +77,20 @@ public sealed class CompactStepTests
 
     [Theory]
     [InlineData("0123456789abcdef0123456789abcdef", true)] // the proxy's message hashes: packed as bytes
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", true)] // and its prompt hashes
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef00", false)] // longer: kept
     [InlineData("9876543210", true)]
     [InlineData("0123456789ABCDEF", false)] // anything else is kept as the string itself
     [InlineData("abc", false)]
     [InlineData("", false)]
-    public void PackedHex_PacksOnlyLowerCaseHex_AndGivesBackEqualText(string text, bool packed)
+    public void Fingerprint_PacksOnlyLowerCaseHex_AndGivesBackEqualText(string text, bool packed)
     {
-        var back = PackedHex.From(text).ToText();
+        var fingerprint = Fingerprint.From(text);
+        var back = fingerprint.ToText();
 
         Assert.Equal(text, back);
+        Assert.Equal(packed, fingerprint.IsPacked);
         Assert.Equal(packed, !ReferenceEquals(text, back)); // a packed value is rebuilt, a kept one is the same string
+        Assert.Equal(fingerprint, Fingerprint.FromUtf8(System.Text.Encoding.UTF8.GetBytes(text)));
     }
 }
