@@ -18,21 +18,9 @@ internal static class Http1
     {
         long length = -1;
         bool chunked = false, close = false;
-        var lineEnd = head.IndexOf("\r\n"u8);
-        var rest = head[(lineEnd + 2)..];
-        while (rest.Length > 2)
+        var rest = Headers(head);
+        while (TryNextHeader(ref rest, out var name, out var value))
         {
-            var end = rest.IndexOf("\r\n"u8);
-            var line = rest[..end];
-            rest = rest[(end + 2)..];
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0)
-            {
-                continue;
-            }
-
-            var name = line[..colon];
-            var value = line[(colon + 1)..].Trim((byte)' ');
             if (name.Length == 14 && Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
             {
                 length = 0;
@@ -52,6 +40,30 @@ internal static class Http1
         }
 
         return (length, chunked, close);
+    }
+
+    /// <summary>The header lines of a head (its first line skipped), for <see cref="TryNextHeader"/>.</summary>
+    public static ReadOnlySpan<byte> Headers(ReadOnlySpan<byte> head) => head[(head.IndexOf("\r\n"u8) + 2)..];
+
+    /// <summary>The next header's name and trimmed value; false at the blank line. Lines without a colon are skipped.</summary>
+    public static bool TryNextHeader(ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+    {
+        while (rest.Length > 2)
+        {
+            var end = rest.IndexOf("\r\n"u8);
+            var line = rest[..end];
+            rest = rest[(end + 2)..];
+            var colon = line.IndexOf((byte)':');
+            if (colon > 0)
+            {
+                name = line[..colon];
+                value = line[(colon + 1)..].Trim((byte)' ');
+                return true;
+            }
+        }
+
+        name = value = default;
+        return false;
     }
 
     /// <summary>Copies the request head with the target's mount prefix (<c>/openai</c>) removed. Returns the bytes written.</summary>

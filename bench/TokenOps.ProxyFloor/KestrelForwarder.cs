@@ -111,22 +111,17 @@ internal sealed class KestrelForwarder(IPEndPoint upstreamEndPoint)
     private static (long Length, bool Chunked, bool Close) Copy(ReadOnlySpan<byte> head, HttpResponse response)
     {
         var framing = Http1.Framing(head);
-        var lineEnd = head.IndexOf("\r\n"u8);
         response.StatusCode = int.Parse(head.Slice(9, 3), provider: null);
-        var rest = head[(lineEnd + 2)..];
-        while (rest.Length > 2)
+        var rest = Http1.Headers(head);
+        while (Http1.TryNextHeader(ref rest, out var nameBytes, out var value))
         {
-            var end = rest.IndexOf("\r\n"u8);
-            var line = rest[..end];
-            rest = rest[(end + 2)..];
-            var colon = line.IndexOf((byte)':');
-            var name = Encoding.ASCII.GetString(line[..colon]);
+            var name = Encoding.ASCII.GetString(nameBytes);
             if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
 
-            response.Headers.Append(name, Encoding.ASCII.GetString(line[(colon + 1)..].Trim((byte)' ')));
+            response.Headers.Append(name, Encoding.ASCII.GetString(value));
         }
 
         return (framing.ContentLength, framing.Chunked, framing.Close);
