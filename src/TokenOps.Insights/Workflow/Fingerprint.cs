@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 
 namespace TokenOps.Insights.Workflow;
 
@@ -107,8 +108,12 @@ internal readonly struct Fingerprint : IEquatable<Fingerprint>
             BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]), BinaryPrimitives.ReadUInt64BigEndian(bytes[24..]), Lengths[length]);
     }
 
-    /// <summary>Lower-case hex of an even, non-zero number of digits up to <see cref="MaxPackedDigits"/>: the proxy's form.</summary>
-    private static bool TryPack(ReadOnlySpan<char> text, Span<byte> bytes, out int length)
+    /// <summary>
+    /// Lower-case hex of an even, non-zero number of digits up to <see cref="MaxPackedDigits"/>: the proxy's form. Over UTF-16
+    /// text or the column's UTF-8 bytes alike (hex digits are single code units in both).
+    /// </summary>
+    private static bool TryPack<T>(ReadOnlySpan<T> text, Span<byte> bytes, out int length)
+        where T : unmanaged, IBinaryInteger<T>
     {
         length = text.Length / 2;
         if (text.Length is 0 or > MaxPackedDigits || text.Length % 2 != 0)
@@ -118,32 +123,8 @@ internal readonly struct Fingerprint : IEquatable<Fingerprint>
 
         for (var i = 0; i < length; i++)
         {
-            var high = Nibble(text[2 * i]);
-            var low = Nibble(text[(2 * i) + 1]);
-            if ((high | low) < 0)
-            {
-                return false;
-            }
-
-            bytes[i] = (byte)((high << 4) | low);
-        }
-
-        return true;
-    }
-
-    /// <summary>As <see cref="TryPack(ReadOnlySpan{char}, Span{byte}, out int)"/>, over UTF-8 (hex digits are single bytes).</summary>
-    private static bool TryPack(ReadOnlySpan<byte> utf8, Span<byte> bytes, out int length)
-    {
-        length = utf8.Length / 2;
-        if (utf8.Length is 0 or > MaxPackedDigits || utf8.Length % 2 != 0)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < length; i++)
-        {
-            var high = Nibble((char)utf8[2 * i]);
-            var low = Nibble((char)utf8[(2 * i) + 1]);
+            var high = Nibble(int.CreateTruncating(text[2 * i]));
+            var low = Nibble(int.CreateTruncating(text[(2 * i) + 1]));
             if ((high | low) < 0)
             {
                 return false;
@@ -156,7 +137,7 @@ internal readonly struct Fingerprint : IEquatable<Fingerprint>
     }
 
     /// <summary>0-15 for <c>0-9a-f</c>, -1 for anything else (upper case included: it would not print back the same).</summary>
-    private static int Nibble(char c) => c switch
+    private static int Nibble(int c) => c switch
     {
         >= '0' and <= '9' => c - '0',
         >= 'a' and <= 'f' => c - 'a' + 10,

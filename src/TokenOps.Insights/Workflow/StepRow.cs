@@ -206,16 +206,5 @@ internal sealed class StepRow
         _has = value.HasValue ? _has | bit : _has & ~bit;
     }
 
-    private static bool HasUpperCase(string s)
-    {
-        foreach (var c in s)
-        {
-            if (char.IsAsciiLetterUpper(c))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool HasUpperCase(string s) => s.AsSpan().IndexOfAnyInRange('A', 'Z') >= 0;
 }
